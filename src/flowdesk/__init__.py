@@ -1,0 +1,45 @@
+"""flowdesk: who is forced to buy or sell, how much, and at which price levels.
+
+Heavy modules (pandas, plotly, numba) load lazily, so ``import flowdesk`` stays
+fast; the public names below resolve on first use.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "load": "flowdesk.data",
+    "list_series": "flowdesk.data",
+    "update": "flowdesk.data",
+    "import_series": "flowdesk.data",
+    "export_series": "flowdesk.data",
+    "catalog_frame": "flowdesk.data.catalog",
+    "get_settings": "flowdesk.config",
+    "Settings": "flowdesk.config",
+    "FlowdeskError": "flowdesk.errors",
+    "DataError": "flowdesk.errors",
+    "SourceError": "flowdesk.errors",
+    "ConfigError": "flowdesk.errors",
+    "ModelError": "flowdesk.errors",
+    "MarketOverview": "flowdesk.overview",
+    "build_report": "flowdesk.report",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'flowdesk' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,147 @@
+"""Typed settings.
+
+Values come, highest priority first, from keyword arguments, ``FLOWDESK_*``
+environment variables, an optional TOML file (``FLOWDESK_CONFIG`` or
+``<user config dir>/flowdesk/config.toml``) and the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from flowdesk.errors import ConfigError
+
+__all__ = ["Settings", "config_file_path", "get_settings"]
+
+
+def _default_cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("flowdesk", appauthor=False))
+
+
+def config_file_path() -> Path:
+    """Return the TOML config file location (it need not exist)."""
+    explicit = os.environ.get("FLOWDESK_CONFIG")
+    if explicit:
+        return Path(explicit)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("flowdesk", appauthor=False)) / "config.toml"
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Read settings from the TOML file, if there is one."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        path = config_file_path()
+        self._values: dict[str, Any] = {}
+        if path.is_file():
+            try:
+                self._values = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(f"config file {path}: cannot be read as TOML ({exc})") from exc
+        elif os.environ.get("FLOWDESK_CONFIG"):
+            raise ConfigError(f"config file {path} (from FLOWDESK_CONFIG) does not exist")
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self._values.items() if k in self.settings_cls.model_fields}
+
+
+class Settings(BaseSettings):
+    """flowdesk settings.
+
+    Attributes
+    ----------
+    cache_dir
+        Where fetched series are cached as parquet (``FLOWDESK_CACHE_DIR``).
+    fred_api_key
+        FRED API key (``FLOWDESK_FRED_API_KEY`` or ``FRED_API_KEY``). Without one,
+        FRED series are fetched through the keyless CSV download.
+    offline
+        Never touch the network; use only the cache and the embedded snapshot.
+    http_timeout
+        Seconds before an HTTP request is abandoned.
+    http_retries
+        Extra attempts after a 429/5xx answer or a dropped connection.
+    aum_low_bn, aum_base_bn, aum_high_bn
+        Industry AUM assumptions for vol-control funds, USD bn (low/base/high band).
+    cta_aum_low_bn, cta_aum_base_bn, cta_aum_high_bn
+        Industry AUM assumptions for trend followers (CTAs), USD bn.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="FLOWDESK_", extra="ignore")
+
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    fred_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("FLOWDESK_FRED_API_KEY", "FRED_API_KEY")
+    )
+    offline: bool = False
+    http_timeout: float = Field(default=20.0, gt=0)
+    http_retries: int = Field(default=3, ge=0, le=10)
+    aum_low_bn: float = Field(default=200.0, gt=0)
+    aum_base_bn: float = Field(default=500.0, gt=0)
+    aum_high_bn: float = Field(default=1000.0, gt=0)
+    cta_aum_low_bn: float = Field(default=200.0, gt=0)
+    cta_aum_base_bn: float = Field(default=350.0, gt=0)
+    cta_aum_high_bn: float = Field(default=500.0, gt=0)
+
+    @field_validator("fred_api_key")
+    @classmethod
+    def _blank_key_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+
+@lru_cache(maxsize=1)
+def _cached_settings() -> Settings:
+    return Settings()
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """Return settings from the environment, optionally overridden.
+
+    Parameters
+    ----------
+    **overrides
+        Field values that take precedence over every other source.
+
+    Raises
+    ------
+    ConfigError
+        If a value is invalid (the message names the setting).
+    """
+    try:
+        if overrides:
+            return Settings(**overrides)
+        return _cached_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(f"setting {name!r}: {first['msg']}") from exc
+
+
+def clear_settings_cache() -> None:
+    """Forget cached settings (after changing environment variables)."""
+    _cached_settings.cache_clear()

@@ -1,0 +1,30 @@
+"""Data layer: catalog, embedded snapshot, live sources, local cache.
+
+I/O only; nothing here computes a model.
+"""
+
+from flowdesk.data.api import (
+    UpdateOutcome,
+    export_series,
+    import_series,
+    list_series,
+    load,
+    resolve_spec,
+    update,
+)
+from flowdesk.data.catalog import CATALOG, SeriesSpec, catalog_frame, get_spec, series_ids
+
+__all__ = [
+    "CATALOG",
+    "SeriesSpec",
+    "UpdateOutcome",
+    "catalog_frame",
+    "export_series",
+    "get_spec",
+    "import_series",
+    "list_series",
+    "load",
+    "resolve_spec",
+    "series_ids",
+    "update",
+]

@@ -1,0 +1,482 @@
+"""The data layer's public functions: load, list, update, import, export.
+
+Data flow one way: live sources -> store (cache) -> :func:`load` -> models.
+:func:`load` never touches the network; only :func:`update` does.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from flowdesk.config import Settings, get_settings
+from flowdesk.data.catalog import CATALOG, SeriesSpec, get_spec
+from flowdesk.data.derived import DERIVATIONS
+from flowdesk.data.formats import parse_series_csv, read_text
+from flowdesk.data.sources.snapshot import has_snapshot, read_snapshot, snapshot_manifest
+from flowdesk.data.store import MergeOutcome, Store, check_series_id
+from flowdesk.data.validate import validate_series
+from flowdesk.dates import DateLike, parse_date, today
+from flowdesk.errors import ConfigError, DataError, FlowdeskWarning, SourceError
+
+__all__ = [
+    "UpdateOutcome",
+    "export_series",
+    "import_series",
+    "list_series",
+    "load",
+    "resolve_spec",
+    "update",
+]
+
+
+def _settings(settings: Settings | None) -> Settings:
+    return settings if settings is not None else get_settings()
+
+
+def _store(settings: Settings) -> Store:
+    return Store(settings.cache_dir)
+
+
+def _user_spec(key: str, store: Store) -> SeriesSpec | None:
+    entry = store.entry(key)
+    if entry is None or entry.source != "user":
+        return None
+    meta = entry.meta
+    return SeriesSpec(
+        id=key,
+        description=str(meta.get("description") or f"user series imported from {meta.get('file')}"),
+        units=str(meta.get("units") or "unknown"),
+        frequency=meta.get("frequency", "daily"),
+        source="user",
+        source_id=None,
+        category="user",
+        license="user-supplied",
+        attribution=str(meta.get("file", "")),
+        positive=bool(meta.get("positive", False)),
+    )
+
+
+def resolve_spec(series_id: str, settings: Settings | None = None) -> SeriesSpec:
+    """Catalog row of ``series_id``, or the row of a user-imported series.
+
+    Raises
+    ------
+    DataError
+        If the id is neither in the catalog nor imported.
+    """
+    try:
+        return get_spec(series_id)
+    except DataError:
+        if not isinstance(series_id, str) or not series_id.strip():
+            raise
+        try:
+            key = check_series_id(series_id)
+        except DataError:
+            raise DataError(
+                f"unknown series id {series_id!r}; `flowdesk data list` shows all ids"
+            ) from None
+        user = _user_spec(key, _store(_settings(settings)))
+        if user is None:
+            raise
+        return user
+
+
+def _published_by(data: pd.Series | pd.DataFrame, spec: SeriesSpec, asof: pd.Timestamp):
+    """Keep the observations published on or before ``asof``."""
+    if spec.kind == "table" and spec.frequency == "event":
+        # Calendars are schedules announced ahead of time, not observations.
+        return data
+    cutoff = asof - pd.Timedelta(days=spec.release_lag_days)
+    return data.loc[data.index <= cutoff]
+
+
+def _raw(spec: SeriesSpec, store: Store) -> pd.Series | pd.DataFrame:
+    cached = store.read(spec.id)
+    snap = read_snapshot(spec.id) if has_snapshot(spec.id) else None
+    if cached is None and snap is None:
+        if spec.live:
+            hint = " (FRED; set FLOWDESK_FRED_API_KEY to use the FRED API)" if spec.source == "fred" else ""
+            raise DataError(
+                f"series {spec.id} is live-only: it is not in the embedded snapshot and has not"
+                f" been fetched yet; run `flowdesk data update {spec.id}`{hint}"
+            )
+        raise DataError(f"series {spec.id}: no data in the cache or the embedded snapshot")
+    if cached is None:
+        return snap
+    if snap is None or spec.kind == "table" or not isinstance(cached, pd.Series):
+        return cached
+    # The cache normally contains the snapshot; combining also covers a cache
+    # older than a newer installed snapshot.
+    return cached.combine_first(snap)
+
+
+def load(
+    series_id: str,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    asof: DateLike | None = None,
+    *,
+    settings: Settings | None = None,
+) -> pd.Series | pd.DataFrame:
+    """Load a validated series (or table) from the cache and the embedded snapshot.
+
+    Parameters
+    ----------
+    series_id
+        Catalog id (case-insensitive), e.g. ``"SP500"``, ``"DGS10"``, ``"NETLIQ"``,
+        or the id of a user-imported series.
+    start, end
+        Inclusive observation-date bounds (``YYYY-MM-DD`` or date-like).
+    asof
+        Point-in-time cut: keep only observations published on or before this
+        date (observation date + the series' publication lag). Default: all.
+    settings
+        Settings to use (cache directory); default from the environment.
+
+    Returns
+    -------
+    pandas.Series or pandas.DataFrame
+        float64 values on a sorted, unique, tz-naive ``DatetimeIndex`` named
+        ``date``, named after the id; tables come back as DataFrames.
+
+    Raises
+    ------
+    DataError
+        Unknown id, no data, or nothing in the requested window.
+    ConfigError
+        Malformed dates, or ``start`` after ``end``.
+    """
+    settings = _settings(settings)
+    start_ts = parse_date(start, "start")
+    end_ts = parse_date(end, "end")
+    asof_ts = parse_date(asof, "asof")
+    if start_ts is not None and end_ts is not None and start_ts > end_ts:
+        raise ConfigError(f"start {start_ts.date()} is after end {end_ts.date()}")
+    spec = resolve_spec(series_id, settings)
+    data = _load_full(spec, asof_ts, _store(settings))
+    window = data.loc[start_ts:end_ts] if (start_ts is not None or end_ts is not None) else data
+    if len(window) == 0:
+        span = (
+            f"{data.index[0].date()} to {data.index[-1].date()}" if len(data) else "nothing"
+        )
+        cut = f" published by {asof_ts.date()}" if asof_ts is not None else ""
+        raise DataError(
+            f"series {spec.id}: no observations{cut} between "
+            f"{start_ts.date() if start_ts is not None else 'the start'} and "
+            f"{end_ts.date() if end_ts is not None else 'the end'} (available: {span})"
+        )
+    return window
+
+
+def _load_full(
+    spec: SeriesSpec, asof: pd.Timestamp | None, store: Store
+) -> pd.Series | pd.DataFrame:
+    if spec.source == "derived":
+        inputs = [_load_full(get_spec(i), asof, store) for i in spec.derived_from]
+        data = DERIVATIONS[spec.id](*inputs)
+        data = validate_series(data, spec.id, positive=spec.positive, require_values=False)
+    else:
+        data = _raw(spec, store)
+        if isinstance(data, pd.Series):
+            data = validate_series(data.dropna(), spec.id, positive=spec.positive)
+    if asof is not None:
+        data = _published_by(data, spec, asof)
+    return data
+
+
+@dataclass(frozen=True)
+class UpdateOutcome:
+    """Result of refreshing one series from its live source."""
+
+    id: str
+    status: Literal["updated", "unchanged", "failed"]
+    source: str
+    added: int = 0
+    revised: int = 0
+    last: str | None = None
+    message: str = ""
+
+
+def _live_ids(ids: Iterable[str] | None) -> list[SeriesSpec]:
+    if ids is None:
+        return [s for s in CATALOG if s.live]
+    specs: list[SeriesSpec] = []
+    for series_id in ids:
+        spec = get_spec(series_id)
+        if spec.source == "derived":
+            specs.extend(get_spec(i) for i in spec.derived_from)
+        elif not spec.live:
+            raise DataError(
+                f"series {spec.id} cannot be refreshed from a live source (it is"
+                " snapshot-only); use `flowdesk data import`"
+            )
+        else:
+            specs.append(spec)
+    unique: dict[str, SeriesSpec] = {s.id: s for s in specs}
+    return list(unique.values())
+
+
+def update(
+    ids: Iterable[str] | None = None,
+    *,
+    settings: Settings | None = None,
+    on_done: Callable[[UpdateOutcome], None] | None = None,
+) -> list[UpdateOutcome]:
+    """Fetch series from their live sources and merge them into the cache.
+
+    A failed fetch leaves the cache untouched, emits a
+    :class:`~flowdesk.errors.FlowdeskWarning` and is reported as ``failed``; the
+    other series still update.
+
+    Parameters
+    ----------
+    ids
+        Series to refresh (derived ids refresh their inputs); default: every
+        live series in the catalog.
+    settings
+        Settings (API keys, cache directory, offline flag).
+    on_done
+        Called after each series, e.g. to advance a progress bar.
+
+    Raises
+    ------
+    ConfigError
+        In offline mode.
+    DataError
+        For unknown or snapshot-only ids (before anything is fetched).
+    """
+    from flowdesk.data.sources import source_for
+
+    settings = _settings(settings)
+    if settings.offline:
+        raise ConfigError("offline mode: `update` needs the network (unset FLOWDESK_OFFLINE)")
+    specs = _live_ids(ids)
+    store = _store(settings)
+    outcomes: list[UpdateOutcome] = []
+    for spec in specs:
+        try:
+            result = source_for(spec, settings=settings).fetch(spec)
+            base = read_snapshot(spec.id) if has_snapshot(spec.id) else None
+            merged = store.merge(
+                spec.id,
+                result.data,
+                source=result.source,
+                url=result.url,
+                fetched_at=result.fetched_at,
+                base=base if isinstance(base, pd.Series) else None,
+            )
+            changed = merged.added + merged.revised
+            outcome = UpdateOutcome(
+                id=spec.id,
+                status="updated" if changed else "unchanged",
+                source=result.source,
+                added=merged.added,
+                revised=merged.revised,
+                last=merged.entry.last,
+            )
+        except (SourceError, DataError) as exc:
+            warnings.warn(
+                f"{spec.id}: update failed ({exc}); keeping the cached/snapshot data",
+                FlowdeskWarning,
+                stacklevel=2,
+            )
+            outcome = UpdateOutcome(id=spec.id, status="failed", source=spec.source,
+                                    message=str(exc))
+        outcomes.append(outcome)
+        if on_done is not None:
+            on_done(outcome)
+    return outcomes
+
+
+def import_series(
+    series_id: str,
+    path: str | Path,
+    *,
+    value_column: str | None = None,
+    description: str | None = None,
+    units: str | None = None,
+    settings: Settings | None = None,
+) -> MergeOutcome:
+    """Import a user-supplied CSV (``date,value``) into the cache, validated.
+
+    Catalog series are merged with what is cached (or the snapshot); any other
+    id becomes a user series that :func:`load` can read. Nothing is written
+    unless the whole file passes validation.
+
+    Raises
+    ------
+    DataError
+        Unreadable or malformed file (empty, header only, bad/mixed/duplicate/
+        unsorted dates, non-numeric or impossible values), or an id that cannot
+        be imported (derived series, tables).
+    """
+    settings = _settings(settings)
+    path = Path(path)
+    key = check_series_id(series_id)
+    try:
+        spec: SeriesSpec | None = get_spec(key)
+    except DataError:
+        spec = None
+    if spec is not None and (spec.source == "derived" or spec.kind == "table"):
+        raise DataError(f"series {spec.id} is {'derived' if spec.source == 'derived' else 'a table'}"
+                        " and cannot be imported")
+    store = _store(settings)
+    existing = store.entry(key)
+    positive = spec.positive if spec is not None else bool(existing and existing.meta.get("positive"))
+    series = parse_series_csv(
+        read_text(path), str(path), value_column=value_column, positive=positive, name=key
+    ).dropna()
+    series = validate_series(series, key, positive=positive)
+    if spec is not None:
+        base = read_snapshot(key) if has_snapshot(key) else None
+        return store.merge(
+            key, series, source=f"import:{path.name}", url=str(path.resolve()),
+            base=base if isinstance(base, pd.Series) else None,
+        )
+    meta = dict(existing.meta) if existing is not None else {}
+    meta.update({"file": path.name, "frequency": _infer_frequency(series.index)})
+    if description:
+        meta["description"] = description
+    if units:
+        meta["units"] = units
+    return store.merge(key, series, source="user", url=str(path.resolve()), meta=meta)
+
+
+def _infer_frequency(index: pd.DatetimeIndex) -> str:
+    if len(index) < 3:
+        return "daily"
+    gap = float(pd.Series(index).diff().dt.days.median())
+    for limit, name in ((4, "daily"), (10, "weekly"), (45, "monthly"), (120, "quarterly")):
+        if gap <= limit:
+            return name
+    return "annual"
+
+
+def export_series(
+    series_id: str,
+    path: str | Path,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    asof: DateLike | None = None,
+    *,
+    settings: Settings | None = None,
+) -> Path:
+    """Write a series to ``.csv`` or ``.parquet`` (chosen by the file suffix).
+
+    The file is written to a temporary name and renamed, so an interrupted
+    export never leaves a half-written file.
+
+    Raises
+    ------
+    ConfigError
+        Unsupported suffix or a destination directory that does not exist.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise ConfigError(f"export file {path}: use a .csv or .parquet suffix")
+    if not path.parent.exists():
+        raise ConfigError(f"export file {path}: directory {path.parent} does not exist")
+    data = load(series_id, start, end, asof, settings=settings)
+    frame = data.to_frame() if isinstance(data, pd.Series) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        if suffix == ".csv":
+            frame.to_csv(tmp, index_label="date", date_format="%Y-%m-%d")
+        else:
+            frame.reset_index().to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def _freshness(spec: SeriesSpec, last: pd.Timestamp | None, now: pd.Timestamp) -> tuple[int | None, str]:
+    if last is None:
+        return None, "missing"
+    age = int((now - last).days)
+    if spec.frequency == "event":
+        return age, "n/a"
+    return age, "fresh" if age <= spec.stale_after_days else "stale"
+
+
+def list_series(*, settings: Settings | None = None) -> pd.DataFrame:
+    """Every known series with its coverage, origin and freshness.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per id: ``description``, ``units``, ``frequency``, ``source``,
+        ``category``, ``first``, ``last``, ``rows``, ``origin`` (cache, snapshot,
+        derived, or none), ``fetched_at``, ``age_days`` and ``freshness``
+        (``fresh``/``stale``/``missing``).
+    """
+    settings = _settings(settings)
+    store = _store(settings)
+    manifest = snapshot_manifest()
+    now = today()
+    specs = list(CATALOG)
+    catalog_ids = {s.id for s in specs}
+    for key in store.ids():
+        if key not in catalog_ids:
+            user = _user_spec(key, store)
+            if user is not None:
+                specs.append(user)
+    rows = []
+    for spec in specs:
+        entry = store.entry(spec.id)
+        snap = manifest.get(spec.id)
+        first = last = None
+        rows_n: int | None = None
+        origin = "none"
+        fetched_at = None
+        if spec.source == "derived":
+            try:
+                data = load(spec.id, settings=settings)
+                first, last, rows_n = data.index[0], data.index[-1], len(data)
+                origin = "derived"
+            except DataError:
+                pass
+        else:
+            firsts, lasts = [], []
+            if entry is not None:
+                firsts.append(pd.Timestamp(entry.first))
+                lasts.append(pd.Timestamp(entry.last))
+                fetched_at = entry.fetched_at
+                rows_n = entry.rows
+            if snap is not None:
+                firsts.append(pd.Timestamp(snap["first"]))
+                lasts.append(pd.Timestamp(snap["last"]))
+                rows_n = max(rows_n or 0, snap["rows"])
+            origin = "+".join(o for o, x in (("cache", entry), ("snapshot", snap)) if x) or "none"
+            if firsts:
+                first, last = min(firsts), max(lasts)
+        age, fresh = _freshness(spec, last, now)
+        rows.append(
+            {
+                "id": spec.id,
+                "description": spec.description,
+                "units": spec.units,
+                "frequency": spec.frequency,
+                "source": spec.source,
+                "category": spec.category,
+                "first": first.strftime("%Y-%m-%d") if first is not None else None,
+                "last": last.strftime("%Y-%m-%d") if last is not None else None,
+                "rows": rows_n,
+                "origin": origin,
+                "fetched_at": fetched_at,
+                "age_days": age,
+                "freshness": fresh,
+            }
+        )
+    return pd.DataFrame(rows).set_index("id")
+

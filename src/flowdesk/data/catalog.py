@@ -1,0 +1,393 @@
+"""The series catalog: one table naming every series flowdesk knows.
+
+Each row says what a series is (description, units, frequency), where it comes
+from (live source and that source's own id), under which license it may be
+shipped, how long after its observation date it is normally published (used
+for point-in-time filtering), and, for derived series, the formula.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from flowdesk.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "CATALOG",
+    "Frequency",
+    "SeriesSpec",
+    "SourceName",
+    "catalog_frame",
+    "get_spec",
+    "series_ids",
+]
+
+Frequency = Literal["daily", "weekly", "monthly", "quarterly", "annual", "event"]
+SourceName = Literal["fred", "cboe", "yahoo", "snapshot", "derived", "user"]
+
+_FRED = "Source: FRED, Federal Reserve Bank of St. Louis"
+_PD = "Public domain (US government data)"
+_CBOE = "Cboe Global Markets index data, published freely without an explicit license"
+_YAHOO = "Yahoo Finance data (index levels proprietary to the index provider); demonstration sample"
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesSpec:
+    """One catalog row.
+
+    Attributes
+    ----------
+    id
+        flowdesk's id for the series (FRED ids are kept as they are).
+    description
+        What the numbers are.
+    units
+        Units of the values, e.g. ``"percent"``, ``"USD bn"``, ``"index"``.
+    frequency
+        Native observation frequency.
+    source
+        Live source that can refresh the series (``snapshot`` means it cannot be
+        refreshed automatically; ``derived`` means it is computed from others).
+    source_id
+        The id the live source uses (FRED id, Cboe symbol, Yahoo ticker).
+    category
+        Theme used to group series in listings and reports.
+    license
+        Terms under which the values are shipped.
+    attribution
+        Credit line to show next to the data.
+    release_lag_days
+        Calendar days between an observation's date and its publication; an
+        estimate for date ``t`` sees an observation dated ``d`` only if
+        ``d + release_lag_days <= t``. Approximate and conservative; revisions
+        are not modelled (the data are the latest vintage).
+    positive
+        Values must be strictly positive (prices, index levels).
+    kind
+        ``"series"`` (one value column) or ``"table"`` (several columns).
+    derived_from
+        Ids of the inputs of a derived series.
+    formula
+        Human-readable derivation.
+    notes
+        Anything a user should know (known bad prints, unit quirks).
+    """
+
+    id: str
+    description: str
+    units: str
+    frequency: Frequency
+    source: SourceName
+    source_id: str | None
+    category: str
+    license: str
+    attribution: str
+    release_lag_days: int = 0
+    positive: bool = False
+    kind: Literal["series", "table"] = "series"
+    derived_from: tuple[str, ...] = field(default_factory=tuple)
+    formula: str | None = None
+    notes: str = ""
+
+    @property
+    def live(self) -> bool:
+        """Whether a live source can refresh this series."""
+        return self.source in ("fred", "cboe", "yahoo")
+
+    @property
+    def stale_after_days(self) -> int:
+        """Age (calendar days) of the last observation beyond which it is stale.
+
+        The usual spacing of observations plus the publication lag plus a grace
+        period of one spacing.
+        """
+        spacing = {
+            "daily": 4,
+            "weekly": 7,
+            "monthly": 31,
+            "quarterly": 92,
+            "annual": 366,
+            "event": 400,
+        }[self.frequency]
+        return 2 * spacing + self.release_lag_days + 3
+
+
+def _fred(
+    sid: str,
+    description: str,
+    units: str,
+    frequency: Frequency,
+    category: str,
+    lag: int,
+    *,
+    positive: bool = False,
+    notes: str = "",
+    source_id: str | None = None,
+) -> SeriesSpec:
+    return SeriesSpec(
+        id=sid,
+        description=description,
+        units=units,
+        frequency=frequency,
+        source="fred",
+        source_id=source_id or sid,
+        category=category,
+        license=_PD,
+        attribution=_FRED,
+        release_lag_days=lag,
+        positive=positive,
+        notes=notes,
+    )
+
+
+def _cboe(sid: str, description: str, *, notes: str = "") -> SeriesSpec:
+    return SeriesSpec(
+        id=sid,
+        description=description,
+        units="index points",
+        frequency="daily",
+        source="cboe",
+        source_id=sid,
+        category="volatility",
+        license=_CBOE,
+        attribution="Source: Cboe Global Markets",
+        positive=True,
+        notes=notes,
+    )
+
+
+def _yahoo(sid: str, ticker: str, description: str, units: str, category: str) -> SeriesSpec:
+    return SeriesSpec(
+        id=sid,
+        description=description,
+        units=units,
+        frequency="daily",
+        source="yahoo",
+        source_id=ticker,
+        category=category,
+        license=_YAHOO,
+        attribution="Source: Yahoo Finance",
+        positive=True,
+    )
+
+
+def _pcr(sid: str, what: str) -> SeriesSpec:
+    return SeriesSpec(
+        id=sid,
+        description=f"Cboe {what} put/call volume ratio",
+        units="ratio",
+        frequency="daily",
+        source="snapshot",
+        source_id=None,
+        category="volatility",
+        license=_CBOE,
+        attribution="Source: Cboe Global Markets daily market statistics",
+        notes="Compiled daily by a third party from Cboe statistics; a few prints are 0 or"
+        " implausibly large (e.g. 11.0) and should be treated as missing by models.",
+    )
+
+
+_BLS_LAG = 40  # first Friday of the next month, occasionally the 10th
+_CPI_LAG = 45  # mid-month after the reference month
+_GDP_LAG = 120  # advance estimate ~30 days after the quarter ends
+
+CATALOG: tuple[SeriesSpec, ...] = (
+    # Markets
+    _yahoo("SP500", "^GSPC", "S&P 500 index, daily close", "index points", "markets"),
+    _yahoo("NDX", "^NDX", "Nasdaq-100 index, daily close", "index points", "markets"),
+    _yahoo("TLT", "TLT", "iShares 20+ Year Treasury Bond ETF, dividend-adjusted close", "USD",
+           "markets"),
+    _yahoo("IEF", "IEF", "iShares 7-10 Year Treasury Bond ETF, dividend-adjusted close", "USD",
+           "markets"),
+    _yahoo("GLD", "GLD", "SPDR Gold Shares ETF, close", "USD", "markets"),
+    _yahoo("DBMF", "DBMF", "iMGP DBi Managed Futures ETF (CTA replication), adjusted close",
+           "USD", "markets"),
+    _yahoo("BTC", "BTC-USD", "Bitcoin in USD, daily close (UTC day, 7 days a week)", "USD",
+           "crypto"),
+    _fred("DCOILWTICO", "WTI crude oil spot price, Cushing OK", "USD per barrel", "daily",
+          "energy", 0, notes="Negative print on 2020-04-20 (-36.98) is real."),
+    # Volatility
+    _cboe("VIX", "Cboe Volatility Index (30-day S&P 500 implied vol), close"),
+    _cboe("VIX3M", "Cboe 3-Month Volatility Index, close"),
+    _cboe("VIX9D", "Cboe 9-Day Volatility Index, close"),
+    _cboe("VVIX", "Cboe VIX of VIX index, close",
+          notes="Known bad Cboe print on 2006-03-15 (15.71)."),
+    _cboe("SKEW", "Cboe SKEW index (S&P 500 tail-risk pricing), close"),
+    _pcr("PCR_TOTAL", "total"),
+    _pcr("PCR_INDEX", "index options"),
+    _pcr("PCR_EQUITY", "equity options"),
+    _pcr("PCR_SPX", "SPX + SPXW options"),
+    _pcr("PCR_VIX", "VIX options"),
+    # Rates and policy
+    _fred("DFF", "Effective federal funds rate, daily (weekends carry Friday's rate)", "percent",
+          "daily", "rates", 1),
+    _fred("DGS10", "10-year Treasury constant-maturity yield", "percent", "daily", "rates", 0),
+    _fred("DGS2", "2-year Treasury constant-maturity yield", "percent", "daily", "rates", 0),
+    _fred("T10Y2Y", "10-year minus 2-year Treasury yield spread", "percentage points", "daily",
+          "rates", 0),
+    _fred("T10Y3M", "10-year minus 3-month Treasury yield spread", "percentage points",
+          "daily", "rates", 0),
+    _fred("DFII10", "10-year TIPS real yield", "percent", "daily", "rates", 0),
+    _fred("T10YIE", "10-year breakeven inflation", "percent", "daily", "rates", 0),
+    SeriesSpec(
+        id="DGS3MO",
+        description="3-month Treasury bill yield (derived: 10-year yield minus the 10y-3m spread)",
+        units="percent",
+        frequency="daily",
+        source="derived",
+        source_id=None,
+        category="rates",
+        license=_PD,
+        attribution=_FRED,
+        derived_from=("DGS10", "T10Y3M"),
+        formula="DGS3MO = DGS10 - T10Y3M",
+        notes="Exact by construction: FRED defines T10Y3M as DGS10 - DGS3MO.",
+    ),
+    # Liquidity
+    _fred("WALCL", "Federal Reserve total assets, Wednesday level", "USD mn", "weekly",
+          "liquidity", 1),
+    _fred("WTREGEN", "Treasury General Account at the Fed, Wednesday level", "USD mn",
+          "weekly", "liquidity", 1),
+    _fred("RRPONTSYD", "Overnight reverse repurchase agreements (Fed ON RRP), daily", "USD bn",
+          "daily", "liquidity", 0),
+    _fred("M2SL", "M2 money stock, seasonally adjusted", "USD bn", "monthly", "liquidity", 56),
+    SeriesSpec(
+        id="NETLIQ",
+        description="Net liquidity: Fed balance sheet minus TGA minus reverse repo (weekly, Wed)",
+        units="USD bn",
+        frequency="weekly",
+        source="derived",
+        source_id=None,
+        category="liquidity",
+        license=_PD,
+        attribution=_FRED,
+        release_lag_days=1,
+        derived_from=("WALCL", "WTREGEN", "RRPONTSYD"),
+        formula="NETLIQ = WALCL/1000 - WTREGEN/1000 - RRPONTSYD (RRP on or before each Wednesday)",
+        notes="WALCL and WTREGEN are USD millions; RRPONTSYD is USD billions.",
+    ),
+    # Growth, labour, households
+    _fred("GDP", "Gross domestic product, nominal, SAAR", "USD bn", "quarterly", "growth",
+          _GDP_LAG),
+    _fred("GDPC1", "Real gross domestic product, SAAR", "USD bn (chained 2017)", "quarterly",
+          "growth", _GDP_LAG),
+    _fred("CP", "Corporate profits after tax, SAAR", "USD bn", "quarterly", "growth", 150),
+    _fred("UNRATE", "Unemployment rate (U-3)", "percent", "monthly", "labour", _BLS_LAG),
+    _fred("U6RATE", "U-6 unemployment rate (incl. marginally attached and part-time)",
+          "percent", "monthly", "labour", _BLS_LAG),
+    _fred("PAYEMS", "Nonfarm payrolls", "thousands of persons", "monthly", "labour", _BLS_LAG),
+    _fred("ICSA", "Initial jobless claims, week ending Saturday", "persons", "weekly", "labour",
+          5),
+    _fred("CIVPART", "Labour force participation rate, 16+", "percent", "monthly", "labour",
+          _BLS_LAG),
+    _fred("LNS11300036", "Labour force participation rate, age 20-24", "percent", "monthly",
+          "labour", _BLS_LAG),
+    _fred("LNS11300060", "Labour force participation rate, age 25-54 (prime age)", "percent",
+          "monthly", "labour", _BLS_LAG),
+    _fred("LNS11324230", "Labour force participation rate, age 55+", "percent", "monthly",
+          "labour", _BLS_LAG),
+    _fred("PSAVERT", "Personal saving rate", "percent", "monthly", "households", 60),
+    _fred("DRCCLACBS", "Credit-card delinquency rate, all commercial banks", "percent",
+          "quarterly", "households", 140),
+    # Prices and energy
+    _fred("CPIAUCSL", "Consumer price index, all items, SA", "index 1982-84=100", "monthly",
+          "prices", _CPI_LAG),
+    _fred("CUSR0000SEHF01", "CPI: electricity, SA", "index 1982-84=100", "monthly", "energy",
+          _CPI_LAG),
+    _fred("APU000072610", "Average price of electricity, US city average", "USD per kWh",
+          "monthly", "energy", _CPI_LAG),
+    _fred("IPG2211S", "Industrial production: electric power generation", "index 2017=100",
+          "monthly", "energy", 47),
+    _fred("PCOPPUSDM", "Global price of copper (IMF)", "USD per metric ton", "monthly",
+          "energy", 40, positive=True),
+    # FX (H.10, noon buying rates in New York)
+    _fred("DEXUSEU", "US dollars per euro", "USD per EUR", "daily", "fx", 1, positive=True),
+    _fred("DEXJPUS", "Japanese yen per US dollar", "JPY per USD", "daily", "fx", 1,
+          positive=True),
+    _fred("DEXUSUK", "US dollars per British pound", "USD per GBP", "daily", "fx", 1,
+          positive=True),
+    # Tables
+    SeriesSpec(
+        id="FOMC_DECISIONS",
+        description="FOMC policy decision dates 1990-2028 (scheduled and unscheduled)",
+        units="date; scheduled flag (1/0)",
+        frequency="event",
+        source="snapshot",
+        source_id=None,
+        category="calendar",
+        license="Public facts (Federal Reserve calendar; CME FedWatch schedule, MIT package)",
+        attribution="Federal Reserve Board; Bauer-Lakdawala-Mueller replication data; CME",
+        kind="table",
+        notes="Dates before 2021 are the first trading day that reflects the decision.",
+    ),
+    SeriesSpec(
+        id="FOMC_TARGETS",
+        description="FOMC decisions 2023-2026 with the resulting target range",
+        units="percent (target range bounds), bp (change)",
+        frequency="event",
+        source="snapshot",
+        source_id=None,
+        category="calendar",
+        license="MIT (bellwether-mcp package); facts from Federal Reserve press releases",
+        attribution="Federal Reserve press releases, curated in bellwether-mcp",
+        kind="table",
+    ),
+    SeriesSpec(
+        id="HYPERSCALER_CAPEX",
+        description="Annual revenue and capital expenditure of large cloud/AI spenders"
+        " (AAPL, MSFT, GOOGL, AMZN, META) by fiscal-year end",
+        units="USD",
+        frequency="annual",
+        source="snapshot",
+        source_id=None,
+        category="corporate",
+        license="Public facts from SEC XBRL filings",
+        attribution="Source: SEC EDGAR filings (compiled)",
+        release_lag_days=60,
+        kind="table",
+        notes="Index is the fiscal-year end; 10-K filings follow within about 60 days.",
+    ),
+)
+
+_BY_ID: dict[str, SeriesSpec] = {spec.id: spec for spec in CATALOG}
+
+
+def series_ids() -> list[str]:
+    """Return every catalog id, in catalog order."""
+    return [spec.id for spec in CATALOG]
+
+
+def get_spec(series_id: str) -> SeriesSpec:
+    """Return the catalog row for ``series_id`` (case-insensitive).
+
+    Raises
+    ------
+    DataError
+        If the id is unknown; the message suggests close matches.
+    """
+    if not isinstance(series_id, str) or not series_id.strip():
+        raise DataError(f"series id must be a non-empty string, got {series_id!r}")
+    key = series_id.strip().upper()
+    spec = _BY_ID.get(key)
+    if spec is None:
+        close = difflib.get_close_matches(key, list(_BY_ID), n=3, cutoff=0.6)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise DataError(
+            f"unknown series id {series_id!r}{hint}; `flowdesk data list` shows all ids"
+        )
+    return spec
+
+
+def catalog_frame() -> pd.DataFrame:
+    """Return the catalog as a DataFrame indexed by id."""
+    import pandas as pd
+
+    rows = [asdict(spec) | {"live": spec.live} for spec in CATALOG]
+    frame = pd.DataFrame(rows).set_index("id")
+    frame["derived_from"] = frame["derived_from"].map(lambda ids: ",".join(ids))
+    return frame

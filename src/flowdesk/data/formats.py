@@ -1,0 +1,270 @@
+"""Parsers for the published text formats flowdesk reads.
+
+FRED CSV downloads (``observation_date,ID`` / ``DATE,ID`` / ``date,value``),
+Cboe index histories (``DATE,OPEN,HIGH,LOW,CLOSE`` with MM/DD/YYYY dates, or
+``DATE,VVIX``), yfinance CSV exports (three header lines) and user files are all
+read by :func:`parse_series_csv`, which is strict: every problem is reported
+with the file (or series) name, the line number and what is wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from flowdesk.errors import DataError
+
+__all__ = ["MISSING_MARKERS", "parse_dates_strict", "parse_series_csv", "read_text"]
+
+MISSING_MARKERS = frozenset({"", ".", "NA", "N/A", "NaN", "nan", "null", "#N/A"})
+
+_DATE_PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
+    "YYYY-MM-DD": (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y-%m-%d"),
+    "YYYY-MM-DD hh:mm:ss": (
+        re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?$"),
+        "ISO8601",
+    ),
+    "MM/DD/YYYY": (re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$"), "%m/%d/%Y"),
+    "YYYY/MM/DD": (re.compile(r"^\d{4}/\d{2}/\d{2}$"), "%Y/%m/%d"),
+}
+_DATE_HEADERS = ("date", "observation_date", "fecha", "time", "timestamp")
+_VALUE_PREFERENCE = ("close", "adj close", "value", "price", "settlement")
+
+
+def read_text(path: str | Path, label: str | None = None) -> str:
+    """Read a text file, raising :class:`DataError` naming it on failure."""
+    path = Path(path)
+    label = label or str(path)
+    if not path.exists():
+        raise DataError(f"file {label}: does not exist")
+    if path.is_dir():
+        raise DataError(f"file {label}: is a directory, not a file")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"file {label}: cannot be read ({exc.strerror or exc})") from exc
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"file {label}: is not UTF-8 text (binary file?)") from exc
+
+
+def _detect_format(value: str) -> str | None:
+    for name, (pattern, _) in _DATE_PATTERNS.items():
+        if pattern.match(value):
+            return name
+    return None
+
+
+def parse_dates_strict(
+    values: Sequence[str], label: str, lines: Sequence[int] | None = None
+) -> pd.DatetimeIndex:
+    """Parse date strings that must all share one known format.
+
+    Parameters
+    ----------
+    values
+        Date strings, one per data line.
+    label
+        File or series name for error messages.
+    lines
+        File line number (1-based) of each value, for error messages; default
+        assumes one header line and no blank lines.
+
+    Raises
+    ------
+    DataError
+        On an unparseable date or a mix of formats.
+    """
+    line_of = list(lines) if lines is not None else list(range(2, len(values) + 2))
+    formats: dict[str, int] = {}
+    for i, text in enumerate(values):
+        fmt = _detect_format(text.strip())
+        if fmt is None:
+            raise DataError(f"{label}: line {line_of[i]}: cannot parse date {text!r}")
+        formats.setdefault(fmt, line_of[i])
+    if len(formats) > 1:
+        detail = ", ".join(f"{fmt} on line {line}" for fmt, line in formats.items())
+        raise DataError(f"{label}: mixed date formats ({detail})")
+    if not formats:
+        return pd.DatetimeIndex([], name="date")
+    fmt_name = next(iter(formats))
+    strptime = _DATE_PATTERNS[fmt_name][1]
+    stripped = [v.strip() for v in values]
+    try:
+        if strptime == "ISO8601":
+            parsed = pd.to_datetime(stripped, format="ISO8601", utc=True).tz_convert(None)
+        else:
+            parsed = pd.to_datetime(stripped, format=strptime)
+    except (ValueError, OverflowError):
+        for i, text in enumerate(stripped):
+            try:
+                pd.to_datetime(text, format=None if strptime == "ISO8601" else strptime)
+            except (ValueError, OverflowError):
+                raise DataError(
+                    f"{label}: line {line_of[i]}: invalid date {text!r}"
+                ) from None
+        raise
+    return pd.DatetimeIndex(parsed).normalize().rename("date")
+
+
+def _pick_column(header: list[str], wanted: str | None, label: str, skip: int) -> int:
+    lowered = [h.strip().lower() for h in header]
+    if wanted is not None:
+        key = wanted.strip().lower()
+        if key not in lowered:
+            raise DataError(f"{label}: no column {wanted!r} (columns: {', '.join(header)})")
+        return lowered.index(key)
+    for preferred in _VALUE_PREFERENCE:
+        if preferred in lowered:
+            return lowered.index(preferred)
+    candidates = [i for i in range(len(header)) if i != skip]
+    if len(candidates) == 1:
+        return candidates[0]
+    raise DataError(
+        f"{label}: cannot tell which column holds the values (columns: {', '.join(header)});"
+        " name it explicitly"
+    )
+
+
+def parse_series_csv(
+    text: str,
+    label: str,
+    *,
+    value_column: str | None = None,
+    positive: bool = False,
+    allow_unsorted: bool = False,
+    name: str | None = None,
+) -> pd.Series:
+    """Parse a two-or-more-column CSV of dated values into a float Series.
+
+    Parameters
+    ----------
+    text
+        File contents.
+    label
+        Name used in error messages (file path or ``"<source> <series>"``).
+    value_column
+        Column holding the values. Default: ``Close``/``value`` if present,
+        otherwise the only non-date column.
+    positive
+        Require strictly positive values (prices).
+    allow_unsorted
+        Sort instead of rejecting descending or shuffled dates (some published
+        files list newest first). Duplicates are always rejected.
+    name
+        Name of the returned series (default: the value column's header).
+
+    Returns
+    -------
+    pandas.Series
+        float64 values (missing markers ``.``/empty become NaN) on a sorted,
+        unique, tz-naive ``DatetimeIndex``.
+
+    Raises
+    ------
+    DataError
+        Empty file, header only, bad or mixed dates, duplicate or unsorted
+        dates, non-numeric or non-positive values; always with ``label`` and the
+        line number.
+    """
+    if not text.strip():
+        raise DataError(f"{label}: file is empty")
+    rows = list(csv.reader(io.StringIO(text)))
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    first_data = 1
+    header = [h.strip() for h in rows[0]]
+    # yfinance writes three header lines: Price/Ticker/Date.
+    if (
+        len(rows) >= 3
+        and header
+        and header[0].lower() == "price"
+        and rows[1][:1]
+        and rows[1][0].strip().lower() == "ticker"
+        and rows[2][:1]
+        and rows[2][0].strip().lower() == "date"
+    ):
+        header = ["Date", *header[1:]]
+        first_data = 3
+    if len(header) < 2:
+        raise DataError(f"{label}: expected a date column and a value column, got {header!r}")
+    data = rows[first_data:]
+    if not data:
+        raise DataError(f"{label}: has a header but no data rows")
+    date_idx = 0
+    lowered = [h.lower() for h in header]
+    for candidate in _DATE_HEADERS:
+        if candidate in lowered:
+            date_idx = lowered.index(candidate)
+            break
+    value_idx = _pick_column(header, value_column, label, skip=date_idx)
+    line_of = _line_numbers(text, first_data)
+    dates_text: list[str] = []
+    values = np.empty(len(data), dtype="float64")
+    for i, row in enumerate(data):
+        line = line_of[i]
+        if len(row) <= max(date_idx, value_idx):
+            raise DataError(
+                f"{label}: line {line}: expected {len(header)} columns, found {len(row)}"
+            )
+        dates_text.append(row[date_idx])
+        cell = row[value_idx].strip()
+        if cell in MISSING_MARKERS:
+            values[i] = np.nan
+            continue
+        try:
+            values[i] = float(cell.replace(",", "")) if _is_thousands(cell) else float(cell)
+        except ValueError:
+            raise DataError(
+                f"{label}: line {line}: non-numeric value {cell!r} in column {header[value_idx]!r}"
+            ) from None
+        if not np.isfinite(values[i]):
+            raise DataError(f"{label}: line {line}: value {cell!r} is not finite")
+        if positive and values[i] <= 0:
+            raise DataError(
+                f"{label}: line {line}: non-positive value {cell} (prices must be > 0)"
+            )
+    index = parse_dates_strict(dates_text, label, line_of)
+    order_ok = index.is_monotonic_increasing
+    if not index.is_unique:
+        seen: dict[pd.Timestamp, int] = {}
+        for i, stamp in enumerate(index):
+            if stamp in seen:
+                raise DataError(
+                    f"{label}: duplicate date {stamp.date()} (lines {seen[stamp]} and {line_of[i]})"
+                )
+            seen[stamp] = line_of[i]
+    if not order_ok:
+        if not allow_unsorted:
+            where = int(np.flatnonzero(np.diff(index.asi8) < 0)[0]) + 1
+            raise DataError(
+                f"{label}: dates are not in ascending order: {index[where].date()} on line"
+                f" {line_of[where]} follows {index[where - 1].date()}"
+            )
+        order = np.argsort(index.asi8, kind="stable")
+        index = index[order]
+        values = values[order]
+    return pd.Series(values, index=index, name=name or header[value_idx])
+
+
+def _is_thousands(cell: str) -> bool:
+    return bool(re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", cell))
+
+
+def _line_numbers(text: str, first_data_row: int) -> list[int]:
+    """Return the 1-based file line number of each non-blank data row."""
+    lines = []
+    row = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or not line.replace(",", "").strip():
+            continue
+        if row >= first_data_row:
+            lines.append(number)
+        row += 1
+    return lines
