@@ -1,0 +1,1 @@
+"""Embedded data snapshot (parquet files, manifest.json, PROVENANCE.md)."""
