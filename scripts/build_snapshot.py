@@ -135,15 +135,16 @@ _C = "cboe/"
 _VENDOR_NOTE = f"Close column only, from {VENDOR_START}"
 
 SOURCES: dict[str, Build] = {
-    "SP500": Build((_V + "yahoo_GSPC_close_daily.csv",), _plain("Close", VENDOR_START),
-                   _VENDOR_NOTE),
-    "NDX": Build((_V + "yahoo_NDX_ohlcv_daily.csv",), _plain("close", VENDOR_START),
-                 _VENDOR_NOTE),
+    "SP500": Build(
+        (_V + "yahoo_GSPC_close_daily.csv",), _plain("Close", VENDOR_START), _VENDOR_NOTE
+    ),
+    "NDX": Build((_V + "yahoo_NDX_ohlcv_daily.csv",), _plain("close", VENDOR_START), _VENDOR_NOTE),
     "TLT": Build((_V + "yahoo_TLT_close_daily.csv",), _plain("Close"), "Close column only"),
     "IEF": Build((_V + "yahoo_IEF_close_daily.csv",), _plain("Close"), "Close column only"),
     "GLD": Build((_V + "yahoo_GLD_close_daily.csv",), _plain("Close"), "Close column only"),
-    "DBMF": Build((_V + "yahoo_DBMF_ohlcv_2019_2025.csv",), _plain("Adj Close"),
-                  "Adj Close column only"),
+    "DBMF": Build(
+        (_V + "yahoo_DBMF_ohlcv_2019_2025.csv",), _plain("Adj Close"), "Adj Close column only"
+    ),
     "BTC": Build((_V + "yahoo_BTC-USD_close_daily.csv",), _plain("Close"), "Close column only"),
     "DCOILWTICO": Build((_PD + "WTI_daily_DCOILWTICO.csv",), _plain()),
     "VIX": Build((_C + "VIX_daily_datahub.csv",), _plain("CLOSE"), "CLOSE column only"),
@@ -151,35 +152,90 @@ SOURCES: dict[str, Build] = {
     "VIX9D": Build((_C + "VIX9D_History.csv",), _plain("CLOSE"), "CLOSE column only"),
     "VVIX": Build((_C + "VVIX_History.csv",), _plain("VVIX")),
     "SKEW": Build((_C + "SKEW_History.csv",), _plain("SKEW")),
-    "PCR_TOTAL": Build((_C + "put_call_ratios_daily.csv",), _plain("TOTAL_PUT_CALL_RATIO"),
-                       "one column of the compiled file"),
-    "PCR_INDEX": Build((_C + "put_call_ratios_daily.csv",), _plain("INDEX_PUT_CALL_RATIO"),
-                       "one column of the compiled file"),
-    "PCR_EQUITY": Build((_C + "put_call_ratios_daily.csv",), _plain("EQUITY_PUT_CALL_RATIO"),
-                        "one column of the compiled file"),
-    "PCR_SPX": Build((_C + "put_call_ratios_daily.csv",), _plain("SPX_SPXW_PUT_CALL_RATIO"),
-                     "one column of the compiled file"),
-    "PCR_VIX": Build((_C + "put_call_ratios_daily.csv",), _plain("VIX_PUT_CALL_RATIO"),
-                     "one column of the compiled file"),
-    "RRPONTSYD": Build((_PD + "RRPONTSYD_2003_2025.csv", _PD + "RRPONTSYD.csv"), _rrp,
-                       "two files merged (identical on their overlap)"),
-    "DEXUSEU": Build((_PD + "fx_H10_daily_EUR_JPY_GBP.csv",), _fx("Euro", True),
-                     "rows Country=Euro; inverted to USD per EUR, rounded to 4 decimals"),
-    "DEXJPUS": Build((_PD + "fx_H10_daily_EUR_JPY_GBP.csv",), _fx("Japan", False),
-                     "rows Country=Japan"),
-    "DEXUSUK": Build((_PD + "fx_H10_daily_EUR_JPY_GBP.csv",), _fx("United Kingdom", True),
-                     "rows Country=United Kingdom; inverted to USD per GBP, rounded to 4 decimals"),
-    "FOMC_DECISIONS": Build((_PD + "fomc_decisions_1990_2028.csv",), _fomc_decisions,
-                            "decision_date and scheduled columns"),
-    "FOMC_TARGETS": Build(("open_license/fomc_meetings_2023_2026_bellwether.json",),
-                          _fomc_targets, "JSON meetings flattened to a table"),
+    "PCR_TOTAL": Build(
+        (_C + "put_call_ratios_daily.csv",),
+        _plain("TOTAL_PUT_CALL_RATIO"),
+        "one column of the compiled file",
+    ),
+    "PCR_INDEX": Build(
+        (_C + "put_call_ratios_daily.csv",),
+        _plain("INDEX_PUT_CALL_RATIO"),
+        "one column of the compiled file",
+    ),
+    "PCR_EQUITY": Build(
+        (_C + "put_call_ratios_daily.csv",),
+        _plain("EQUITY_PUT_CALL_RATIO"),
+        "one column of the compiled file",
+    ),
+    "PCR_SPX": Build(
+        (_C + "put_call_ratios_daily.csv",),
+        _plain("SPX_SPXW_PUT_CALL_RATIO"),
+        "one column of the compiled file",
+    ),
+    "PCR_VIX": Build(
+        (_C + "put_call_ratios_daily.csv",),
+        _plain("VIX_PUT_CALL_RATIO"),
+        "one column of the compiled file",
+    ),
+    "RRPONTSYD": Build(
+        (_PD + "RRPONTSYD_2003_2025.csv", _PD + "RRPONTSYD.csv"),
+        _rrp,
+        "two files merged (identical on their overlap)",
+    ),
+    "DEXUSEU": Build(
+        (_PD + "fx_H10_daily_EUR_JPY_GBP.csv",),
+        _fx("Euro", True),
+        "rows Country=Euro; inverted to USD per EUR, rounded to 4 decimals",
+    ),
+    "DEXJPUS": Build(
+        (_PD + "fx_H10_daily_EUR_JPY_GBP.csv",), _fx("Japan", False), "rows Country=Japan"
+    ),
+    "DEXUSUK": Build(
+        (_PD + "fx_H10_daily_EUR_JPY_GBP.csv",),
+        _fx("United Kingdom", True),
+        "rows Country=United Kingdom; inverted to USD per GBP, rounded to 4 decimals",
+    ),
+    "FOMC_DECISIONS": Build(
+        (_PD + "fomc_decisions_1990_2028.csv",),
+        _fomc_decisions,
+        "decision_date and scheduled columns",
+    ),
+    "FOMC_TARGETS": Build(
+        ("open_license/fomc_meetings_2023_2026_bellwether.json",),
+        _fomc_targets,
+        "JSON meetings flattened to a table",
+    ),
     "HYPERSCALER_CAPEX": Build((_PD + "hyperscaler_capex_revenue_annual.csv",), _hyperscalers),
 }
 for _sid in (
-    "DFF", "DGS10", "DGS2", "T10Y2Y", "T10Y3M", "DFII10", "T10YIE", "WALCL", "WTREGEN", "M2SL",
-    "GDP", "GDPC1", "CP", "UNRATE", "U6RATE", "PAYEMS", "ICSA", "CIVPART", "LNS11300036",
-    "LNS11300060", "LNS11324230", "PSAVERT", "DRCCLACBS", "CPIAUCSL", "CUSR0000SEHF01",
-    "APU000072610", "IPG2211S", "PCOPPUSDM",
+    "DFF",
+    "DGS10",
+    "DGS2",
+    "T10Y2Y",
+    "T10Y3M",
+    "DFII10",
+    "T10YIE",
+    "WALCL",
+    "WTREGEN",
+    "M2SL",
+    "GDP",
+    "GDPC1",
+    "CP",
+    "UNRATE",
+    "U6RATE",
+    "PAYEMS",
+    "ICSA",
+    "CIVPART",
+    "LNS11300036",
+    "LNS11300060",
+    "LNS11324230",
+    "PSAVERT",
+    "DRCCLACBS",
+    "CPIAUCSL",
+    "CUSR0000SEHF01",
+    "APU000072610",
+    "IPG2211S",
+    "PCOPPUSDM",
 ):
     SOURCES[_sid] = Build((_PD + f"{_sid}.csv",), _plain(), "missing values dropped")
 
@@ -210,8 +266,11 @@ def build(shared: Path, out: Path) -> dict[str, dict]:
         if spec.source == "derived":
             continue
         recipe = SOURCES.get(spec.id)
+        if recipe is None and spec.live:
+            print(f"{spec.id:18s} live-only, not shipped")
+            continue
         if recipe is None:
-            raise SystemExit(f"{spec.id}: in the catalog but no recipe in SOURCES")
+            raise SystemExit(f"{spec.id}: snapshot-only in the catalog but no recipe in SOURCES")
         if any(word.lower() in f.lower() for f in recipe.files for word in FORBIDDEN):
             raise SystemExit(f"{spec.id}: refusing to ship a forbidden source")
         paths = [shared / f for f in recipe.files]
@@ -235,8 +294,10 @@ def build(shared: Path, out: Path) -> dict[str, dict]:
             "attribution": spec.attribution,
             "transform": recipe.transform,
         }
-        print(f"{spec.id:18s} {len(data):6d} rows {manifest[spec.id]['first']}.."
-              f"{manifest[spec.id]['last']} {len(blob) / 1024:7.1f} KiB")
+        print(
+            f"{spec.id:18s} {len(data):6d} rows {manifest[spec.id]['first']}.."
+            f"{manifest[spec.id]['last']} {len(blob) / 1024:7.1f} KiB"
+        )
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     (out / "PROVENANCE.md").write_text(_provenance_md(manifest), encoding="utf-8")
     total = sum(entry["bytes"] for entry in manifest.values())

@@ -111,6 +111,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Keyword arguments, then environment variables, then the TOML file."""
         return (init_settings, env_settings, _TomlSource(settings_cls))
 
 

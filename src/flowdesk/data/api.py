@@ -103,7 +103,11 @@ def _raw(spec: SeriesSpec, store: Store) -> pd.Series | pd.DataFrame:
     snap = read_snapshot(spec.id) if has_snapshot(spec.id) else None
     if cached is None and snap is None:
         if spec.live:
-            hint = " (FRED; set FLOWDESK_FRED_API_KEY to use the FRED API)" if spec.source == "fred" else ""
+            hint = (
+                " (FRED; set FLOWDESK_FRED_API_KEY to use the FRED API)"
+                if spec.source == "fred"
+                else ""
+            )
             raise DataError(
                 f"series {spec.id} is live-only: it is not in the embedded snapshot and has not"
                 f" been fetched yet; run `flowdesk data update {spec.id}`{hint}"
@@ -164,9 +168,7 @@ def load(
     data = _load_full(spec, asof_ts, _store(settings))
     window = data.loc[start_ts:end_ts] if (start_ts is not None or end_ts is not None) else data
     if len(window) == 0:
-        span = (
-            f"{data.index[0].date()} to {data.index[-1].date()}" if len(data) else "nothing"
-        )
+        span = f"{data.index[0].date()} to {data.index[-1].date()}" if len(data) else "nothing"
         cut = f" published by {asof_ts.date()}" if asof_ts is not None else ""
         raise DataError(
             f"series {spec.id}: no observations{cut} between "
@@ -288,8 +290,9 @@ def update(
                 FlowdeskWarning,
                 stacklevel=2,
             )
-            outcome = UpdateOutcome(id=spec.id, status="failed", source=spec.source,
-                                    message=str(exc))
+            outcome = UpdateOutcome(
+                id=spec.id, status="failed", source=spec.source, message=str(exc)
+            )
         outcomes.append(outcome)
         if on_done is not None:
             on_done(outcome)
@@ -326,11 +329,15 @@ def import_series(
     except DataError:
         spec = None
     if spec is not None and (spec.source == "derived" or spec.kind == "table"):
-        raise DataError(f"series {spec.id} is {'derived' if spec.source == 'derived' else 'a table'}"
-                        " and cannot be imported")
+        raise DataError(
+            f"series {spec.id} is {'derived' if spec.source == 'derived' else 'a table'}"
+            " and cannot be imported"
+        )
     store = _store(settings)
     existing = store.entry(key)
-    positive = spec.positive if spec is not None else bool(existing and existing.meta.get("positive"))
+    positive = (
+        spec.positive if spec is not None else bool(existing and existing.meta.get("positive"))
+    )
     series = parse_series_csv(
         read_text(path), str(path), value_column=value_column, positive=positive, name=key
     ).dropna()
@@ -338,7 +345,10 @@ def import_series(
     if spec is not None:
         base = read_snapshot(key) if has_snapshot(key) else None
         return store.merge(
-            key, series, source=f"import:{path.name}", url=str(path.resolve()),
+            key,
+            series,
+            source=f"import:{path.name}",
+            url=str(path.resolve()),
             base=base if isinstance(base, pd.Series) else None,
         )
     meta = dict(existing.meta) if existing is not None else {}
@@ -351,7 +361,7 @@ def import_series(
 
 
 def _infer_frequency(index: pd.DatetimeIndex) -> str:
-    if len(index) < 3:
+    if len(index) < 2:
         return "daily"
     gap = float(pd.Series(index).diff().dt.days.median())
     for limit, name in ((4, "daily"), (10, "weekly"), (45, "monthly"), (120, "quarterly")):
@@ -400,7 +410,9 @@ def export_series(
     return path
 
 
-def _freshness(spec: SeriesSpec, last: pd.Timestamp | None, now: pd.Timestamp) -> tuple[int | None, str]:
+def _freshness(
+    spec: SeriesSpec, last: pd.Timestamp | None, now: pd.Timestamp
+) -> tuple[int | None, str]:
     if last is None:
         return None, "missing"
     age = int((now - last).days)
@@ -479,4 +491,3 @@ def list_series(*, settings: Settings | None = None) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).set_index("id")
-

@@ -28,15 +28,20 @@ def three_month_bill(dgs10: pd.Series, t10y3m: pd.Series) -> pd.Series:
 def net_liquidity(walcl: pd.Series, wtregen: pd.Series, rrp: pd.Series) -> pd.Series:
     """Net liquidity in USD bn on each Wednesday with a Fed balance sheet and a TGA level.
 
-    ``WALCL/1000 - WTREGEN/1000 - RRPONTSYD``; the reverse-repo value is the last
-    one published on or up to five days before the Wednesday, and zero before
-    the facility's daily operations began (:data:`ON_RRP_START`).
+    ``WALCL/1000 - WTREGEN/1000 - RRPONTSYD``. From the start of the overnight
+    RRP facility (:data:`ON_RRP_START`) the reverse-repo value is the last one
+    published on or up to five days before the Wednesday; before it, the value
+    on that Wednesday, or zero when there was no operation.
     """
     weekly = pd.concat([walcl, wtregen], axis=1, join="inner").dropna()
     dates = weekly.index
-    rrp_on = rrp.dropna().reindex(dates, method="ffill", tolerance=pd.Timedelta(days=5))
-    before_facility = dates < ON_RRP_START
-    rrp_on = rrp_on.where(~(before_facility & rrp_on.isna()), 0.0)
+    rrp = rrp.dropna()
+    # Before the facility, reverse repos were occasional operations: a Wednesday
+    # without one had none. Afterwards a missing day is a holiday, so carry the
+    # last print forward a few days.
+    exact = rrp.reindex(dates).fillna(0.0)
+    carried = rrp.reindex(dates, method="ffill", tolerance=pd.Timedelta(days=5))
+    rrp_on = exact.where(dates < ON_RRP_START, carried)
     value = weekly.iloc[:, 0] / 1000.0 - weekly.iloc[:, 1] / 1000.0 - rrp_on
     return value.dropna().rename("NETLIQ")
 

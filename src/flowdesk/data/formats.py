@@ -107,9 +107,7 @@ def parse_dates_strict(
             try:
                 pd.to_datetime(text, format=None if strptime == "ISO8601" else strptime)
             except (ValueError, OverflowError):
-                raise DataError(
-                    f"{label}: line {line_of[i]}: invalid date {text!r}"
-                ) from None
+                raise DataError(f"{label}: line {line_of[i]}: invalid date {text!r}") from None
         raise
     return pd.DatetimeIndex(parsed).normalize().rename("date")
 
@@ -227,9 +225,7 @@ def parse_series_csv(
         if not np.isfinite(values[i]):
             raise DataError(f"{label}: line {line}: value {cell!r} is not finite")
         if positive and values[i] <= 0:
-            raise DataError(
-                f"{label}: line {line}: non-positive value {cell} (prices must be > 0)"
-            )
+            raise DataError(f"{label}: line {line}: non-positive value {cell} (prices must be > 0)")
     index = parse_dates_strict(dates_text, label, line_of)
     order_ok = index.is_monotonic_increasing
     if not index.is_unique:

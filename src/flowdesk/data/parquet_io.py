@@ -49,7 +49,9 @@ def parquet_bytes(data: pd.Series | pd.DataFrame, *, level: int = 19) -> bytes:
         sink,
         compression="zstd",
         compression_level=level,
-        use_dictionary=[c for c in table.column_names if pa.types.is_string(table.schema.field(c).type)],
+        use_dictionary=[
+            c for c in table.column_names if pa.types.is_string(table.schema.field(c).type)
+        ],
         column_encoding={"date": "DELTA_BINARY_PACKED"},
         write_statistics=False,
         store_schema=False,

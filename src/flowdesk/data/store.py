@@ -365,9 +365,7 @@ class Store:
                 path.unlink(missing_ok=True)
 
 
-def _merge_series(
-    old: pd.Series | None, new: pd.Series
-) -> tuple[pd.Series, int, int, int]:
+def _merge_series(old: pd.Series | None, new: pd.Series) -> tuple[pd.Series, int, int, int]:
     if old is None or old.empty:
         return new.sort_index(), len(new), 0, 0
     overlap = old.index.intersection(new.index)
@@ -378,4 +376,3 @@ def _merge_series(
     kept = len(old.index.difference(new.index))
     merged = new.combine_first(old).sort_index()
     return merged.rename(new.name), added, int(changed.sum()), kept
-

@@ -35,7 +35,7 @@ def _check_index(index: pd.Index, name: str) -> pd.DatetimeIndex:
     if not index.is_unique:
         dup = index[index.duplicated()][0]
         raise DataError(f"series {name}: duplicate date {dup.date()}")
-    return index.normalize().rename("date")
+    return index.normalize().as_unit("ns").rename("date")
 
 
 def validate_series(

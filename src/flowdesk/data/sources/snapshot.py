@@ -12,7 +12,7 @@ import pandas as pd
 from flowdesk.data.parquet_io import frame_from_parquet_bytes, sha256_bytes
 from flowdesk.errors import DataError
 
-__all__ = ["has_snapshot", "snapshot_manifest", "read_snapshot", "snapshot_ids"]
+__all__ = ["has_snapshot", "read_snapshot", "snapshot_ids", "snapshot_manifest"]
 
 _PACKAGE = "flowdesk.data.snapshot"
 

@@ -1,0 +1,452 @@
+"""Command-line interface (Typer + rich); calls the public API only.
+
+Every deliberate error (:class:`~flowdesk.errors.FlowdeskError`) becomes one
+line on stderr and exit code 2; warnings (stale data, network fallbacks,
+repaired cache) are printed as they happen. Set ``FLOWDESK_DEBUG=1`` to get
+tracebacks instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import sys
+import warnings
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from flowdesk import __version__
+from flowdesk.errors import FlowdeskError
+
+__all__ = ["app", "main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="flowdesk",
+    help="Who is forced to buy or sell, how much, and at which price levels.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+data_app = typer.Typer(help="List, show, refresh, import and export series.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+class OutputFormat(StrEnum):
+    """How a command prints its result."""
+
+    table = "table"
+    json = "json"
+
+
+class ShowFormat(StrEnum):
+    """How `data show` prints observations."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+_state: dict[str, Any] = {"offline": False}
+
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="table (for people) or json (for programs).")
+]
+AsofOption = Annotated[
+    str | None,
+    typer.Option("--asof", help="Point-in-time date YYYY-MM-DD: use only data published by then."),
+]
+
+
+def _stderr() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _stdout() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _settings() -> Any:
+    from flowdesk.config import get_settings
+
+    if _state["offline"]:
+        return get_settings(offline=True)
+    return get_settings()
+
+
+def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    from flowdesk.errors import FlowdeskWarning
+
+    if issubclass(category, FlowdeskWarning):
+        _stderr().print(f"[yellow]warning:[/yellow] {message}", markup=True)
+
+
+def handle_errors(func: F) -> F:
+    """Turn FlowdeskErrors into one line + exit 2, and print warnings as they come."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = warnings.showwarning
+        warnings.showwarning = _show_warning
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("always")
+                warnings.showwarning = _show_warning
+                return func(*args, **kwargs)
+        except FlowdeskError as exc:
+            if os.environ.get("FLOWDESK_DEBUG"):
+                raise
+            _stderr().print(f"[red]error:[/red] {exc}", markup=True)
+            raise typer.Exit(code=2) from None
+        except KeyboardInterrupt:
+            _stderr().print("interrupted")
+            raise typer.Exit(code=130) from None
+        finally:
+            warnings.showwarning = previous
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _print_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(_jsonable(payload), indent=2, ensure_ascii=False) + "\n")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _jsonable(value.item())
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"flowdesk {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline", help="Never touch the network: cache and embedded snapshot only."
+        ),
+    ] = False,
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = None,
+) -> None:
+    """flowdesk: systematic flows and the macro regime around them, point in time."""
+    _state["offline"] = offline or os.environ.get("FLOWDESK_OFFLINE", "").lower() in (
+        "1",
+        "true",
+        "yes",
+    )
+
+
+# ------------------------------------------------------------------ data
+@data_app.command("list")
+@handle_errors
+def data_list(
+    fmt: FormatOption = OutputFormat.table,
+    category: Annotated[
+        str | None, typer.Option("--category", help="Only this category (e.g. rates, labour).")
+    ] = None,
+) -> None:
+    """List every series: id, description, source, coverage and freshness."""
+    from flowdesk.data import list_series
+
+    frame = list_series(settings=_settings())
+    if category:
+        frame = frame[frame["category"] == category.lower()]
+        if frame.empty:
+            from flowdesk.errors import ConfigError
+
+            raise ConfigError(f"--category {category!r}: no series in that category")
+    if fmt is OutputFormat.json:
+        _print_json(frame.reset_index().to_dict(orient="records"))
+        return
+    from rich.table import Table
+
+    table = Table(title="flowdesk series", show_lines=False, header_style="bold")
+    for col in ("id", "description", "source", "first", "last", "freshness"):
+        table.add_column(col, overflow="fold" if col == "description" else "ellipsis")
+    colour = {"fresh": "green", "stale": "yellow", "missing": "red"}
+    for sid, row in frame.iterrows():
+        fresh = row["freshness"]
+        age = f" ({row['age_days']}d)" if row["age_days"] is not None and fresh == "stale" else ""
+        table.add_row(
+            str(sid),
+            row["description"],
+            f"{row['source']}/{row['origin']}",
+            row["first"] or "-",
+            row["last"] or "-",
+            f"[{colour.get(fresh, 'white')}]{fresh}{age}[/]",
+        )
+    _stdout().print(table)
+
+
+@data_app.command("show")
+@handle_errors
+def data_show(
+    series_id: Annotated[str, typer.Argument(help="Series id, e.g. SP500 or DGS10.")],
+    start: Annotated[str | None, typer.Option("--start", help="First date YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last date YYYY-MM-DD.")] = None,
+    asof: AsofOption = None,
+    tail: Annotated[int, typer.Option("--tail", min=1, help="Rows to print in table form.")] = 20,
+    fmt: Annotated[ShowFormat, typer.Option("--format", "-f")] = ShowFormat.table,
+) -> None:
+    """Show a series' observations and provenance."""
+    import pandas as pd
+
+    from flowdesk.data import load, resolve_spec
+
+    settings = _settings()
+    spec = resolve_spec(series_id, settings)
+    data = load(series_id, start=start, end=end, asof=asof, settings=settings)
+    frame = data.to_frame(spec.id) if isinstance(data, pd.Series) else data
+    if fmt is ShowFormat.csv:
+        sys.stdout.write(frame.to_csv(index_label="date", date_format="%Y-%m-%d"))
+        return
+    if fmt is ShowFormat.json:
+        records = frame.reset_index()
+        records["date"] = records["date"].dt.strftime("%Y-%m-%d")
+        _print_json(
+            {
+                "id": spec.id,
+                "description": spec.description,
+                "units": spec.units,
+                "frequency": spec.frequency,
+                "source": spec.source,
+                "attribution": spec.attribution,
+                "observations": records.to_dict(orient="records"),
+            }
+        )
+        return
+    from rich.table import Table
+
+    table = Table(
+        title=f"{spec.id}: {spec.description} [{spec.units}]",
+        caption=f"{len(frame)} observations {frame.index[0].date()} to {frame.index[-1].date()};"
+        f" showing the last {min(tail, len(frame))}. {spec.attribution}",
+    )
+    table.add_column("date")
+    for col in frame.columns:
+        table.add_column(str(col), justify="right")
+    for stamp, row in frame.tail(tail).iterrows():
+        table.add_row(stamp.strftime("%Y-%m-%d"), *(_fmt_cell(v) for v in row))
+    _stdout().print(table)
+
+
+def _fmt_cell(value: Any) -> str:
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:,.6g}"
+    return str(value)
+
+
+@data_app.command("update")
+@handle_errors
+def data_update(
+    series_ids: Annotated[
+        list[str] | None, typer.Argument(help="Ids to refresh (default: every live series).")
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Fetch series from FRED, Cboe and Yahoo and merge them into the local cache."""
+    from dataclasses import asdict
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from flowdesk.data import CATALOG, update
+
+    settings = _settings()
+    total = len(set(series_ids)) if series_ids else sum(1 for s in CATALOG if s.live)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=_stderr(),
+        transient=fmt is OutputFormat.json,
+    ) as progress:
+        task = progress.add_task("updating", total=total)
+
+        def advance(outcome: Any) -> None:
+            progress.update(task, advance=1, description=f"{outcome.id}: {outcome.status}")
+
+        outcomes = update(series_ids or None, settings=settings, on_done=advance)
+    if fmt is OutputFormat.json:
+        _print_json([asdict(o) for o in outcomes])
+    else:
+        from rich.table import Table
+
+        table = Table(title="data update")
+        for col in ("id", "status", "source", "added", "revised", "last", "message"):
+            table.add_column(col, overflow="fold")
+        for o in outcomes:
+            status = {"failed": "red", "updated": "green"}.get(o.status, "white")
+            table.add_row(
+                o.id,
+                f"[{status}]{o.status}[/]",
+                o.source,
+                str(o.added),
+                str(o.revised),
+                o.last or "-",
+                o.message,
+            )
+        _stdout().print(table)
+    if outcomes and all(o.status == "failed" for o in outcomes):
+        raise typer.Exit(code=1)
+
+
+@data_app.command("export")
+@handle_errors
+def data_export(
+    series_id: Annotated[str, typer.Argument(help="Series id.")],
+    to: Annotated[Path, typer.Option("--to", help="Destination .csv or .parquet file.")],
+    start: Annotated[str | None, typer.Option("--start")] = None,
+    end: Annotated[str | None, typer.Option("--end")] = None,
+    asof: AsofOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Write a series to a CSV or parquet file."""
+    from flowdesk.data import export_series
+
+    path = export_series(series_id, to, start=start, end=end, asof=asof, settings=_settings())
+    if fmt is OutputFormat.json:
+        _print_json({"id": series_id.upper(), "path": str(path)})
+    else:
+        _stdout().print(f"wrote {series_id.upper()} to {path}")
+
+
+@data_app.command("import")
+@handle_errors
+def data_import(
+    series_id: Annotated[str, typer.Argument(help="Id to store the series under.")],
+    file: Annotated[Path, typer.Argument(help="CSV with a date column and a value column.")],
+    column: Annotated[
+        str | None, typer.Option("--column", help="Value column if there are several.")
+    ] = None,
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    units: Annotated[str | None, typer.Option("--units")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Import a user-supplied CSV series into the cache (validated first)."""
+    from flowdesk.data import import_series
+
+    outcome = import_series(
+        series_id,
+        file,
+        value_column=column,
+        description=description,
+        units=units,
+        settings=_settings(),
+    )
+    entry = outcome.entry
+    payload = {
+        "id": entry.id,
+        "rows": entry.rows,
+        "first": entry.first,
+        "last": entry.last,
+        "added": outcome.added,
+        "revised": outcome.revised,
+        "kept": outcome.kept,
+    }
+    if fmt is OutputFormat.json:
+        _print_json(payload)
+    else:
+        _stdout().print(
+            f"imported {entry.id}: {entry.rows} observations {entry.first} to {entry.last}"
+            f" ({outcome.added} new, {outcome.revised} revised, {outcome.kept} kept)"
+        )
+
+
+# ---------------------------------------------------------------- report
+@app.command("report")
+@handle_errors
+def report(
+    asof: AsofOption = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="HTML file to write.")] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Use only the cache and the embedded snapshot.")
+    ] = False,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Fetch stale series from live sources first.")
+    ] = False,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Write the HTML report for a date and print a terminal summary.
+
+    By default the report reads the local cache and the embedded snapshot and
+    never touches the network; --refresh fetches newer data first.
+    """
+    from flowdesk.config import get_settings
+    from flowdesk.errors import ConfigError
+    from flowdesk.report import build_report
+
+    settings = get_settings(offline=True) if (offline or _state["offline"]) else _settings()
+    if refresh:
+        if settings.offline:
+            raise ConfigError("--refresh needs the network; drop --offline")
+        _refresh_for_report(settings)
+    result = build_report(asof=asof, out=out, settings=settings)
+    if fmt is OutputFormat.json:
+        _print_json(result.to_dict())
+        return
+    from flowdesk.report.terminal import render_terminal
+
+    render_terminal(result, _stdout())
+
+
+def _refresh_for_report(settings: Any) -> None:
+    from flowdesk.data import list_series, update
+
+    frame = list_series(settings=settings)
+    stale = [
+        sid
+        for sid, row in frame.iterrows()
+        if row["freshness"] in ("stale", "missing") and row["source"] in ("fred", "cboe", "yahoo")
+    ]
+    if stale:
+        from rich.progress import Progress
+
+        with Progress(console=_stderr(), transient=True) as progress:
+            task = progress.add_task("refreshing", total=len(stale))
+            update(stale, settings=settings, on_done=lambda _o: progress.advance(task))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``flowdesk`` script; returns the exit code.
+
+    Usage errors (unknown options, missing arguments) exit with 2 like
+    deliberate errors; see :func:`handle_errors`.
+    """
+    try:
+        app(args=argv, prog_name="flowdesk")
+    except SystemExit as exc:
+        if exc.code is None:
+            return 0
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
