@@ -9,6 +9,7 @@ what went wrong and the URL with secrets replaced by ``REDACTED``.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -17,6 +18,7 @@ import httpx
 
 from flowdesk import __version__
 from flowdesk.config import Settings, get_settings
+from flowdesk.data.sources.base import LiveSource, Query
 from flowdesk.errors import SourceError
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "REDACTED",
     "RETRY_AFTER_CAP",
     "USER_AGENT",
+    "HTTPSource",
     "HTTPSourceError",
     "backoff_delay",
     "get",
@@ -91,13 +94,13 @@ def redact_url(url: str | httpx.URL, params: Mapping[str, Any] | None = None) ->
         The full URL; values of ``api_key``, ``token`` and similar parameters are
         replaced by ``REDACTED``.
     """
-    full = httpx.URL(str(url), params=dict(params) if params else None)
+    full = httpx.URL(str(url))
+    if params:
+        full = full.copy_merge_params(dict(params))
     if not full.query:
         return str(full)
-    pairs = [(k, REDACTED if _is_secret(k) else v) for k, v in full.params.multi_items()]
-    # Rebuilt by hand so the placeholder is not percent-encoded.
-    query = "&".join(f"{k}={v}" for k, v in httpx.QueryParams(pairs).multi_items())
-    return str(full.copy_with(query=None)) + "?" + query
+    pairs = tuple((k, REDACTED if _is_secret(k) else v) for k, v in full.params.multi_items())
+    return str(full.copy_with(params=httpx.QueryParams(pairs)))
 
 
 def _secrets(url: str | httpx.URL, params: Mapping[str, Any] | None) -> list[str]:
@@ -126,17 +129,19 @@ def backoff_delay(attempt: int, retry_after: str | None = None) -> float:
             asked = float(retry_after.strip())
         except ValueError:
             asked = None
-        if asked is not None and asked == asked and asked > 0:
+        if asked is not None and math.isfinite(asked) and asked > 0:
             delay = max(delay, min(asked, RETRY_AFTER_CAP))
     return delay
 
 
 def looks_like_html(response: httpx.Response) -> bool:
-    """Whether a response is a web page rather than the data file asked for."""
-    if "html" in response.headers.get("content-type", "").lower():
-        return True
-    head = response.text.lstrip()[:200].lower()
-    return head.startswith(("<!doctype html", "<html", "<head", "<body"))
+    """Whether a response is a web page rather than the data file asked for.
+
+    Decided from the body, not the ``Content-Type`` header: CDNs label CSV files
+    inconsistently, but no CSV or JSON payload starts with an HTML tag.
+    """
+    head = response.text.lstrip("\ufeff \t\r\n")[:1000].lower()
+    return head.startswith("<") and ("<html" in head or "<!doctype html" in head)
 
 
 def _describe_transport(exc: httpx.HTTPError, timeout: float) -> str:
@@ -229,8 +234,9 @@ def get(
                 if last:
                     problem = _describe_transport(exc, timeout)
                     raise HTTPSourceError(
-                        _scrub(f"{where}: {problem} after {attempts} attempt(s) ({public})",
-                               secrets),
+                        _scrub(
+                            f"{where}: {problem} after {attempts} attempt(s) ({public})", secrets
+                        ),
                         url=public,
                         transient=True,
                     ) from None
@@ -262,3 +268,46 @@ def get(
         if own:
             session.close()
     raise AssertionError("unreachable: the retry loop always returns or raises")
+
+
+class HTTPSource(LiveSource):
+    """A live source that reads its data over plain HTTP through :func:`get`.
+
+    Parameters
+    ----------
+    settings
+        Settings to use; default: :func:`flowdesk.config.get_settings` at each
+        request, so environment changes are seen.
+    client
+        An ``httpx.Client`` to reuse (default: one per request).
+    sleep
+        Back-off sleeper passed to :func:`get` (tests inject a recorder).
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        client: httpx.Client | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._client = client
+        self._sleep = sleep
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in force."""
+        return self._settings if self._settings is not None else get_settings()
+
+    def _get(self, query: Query, **options: Any) -> httpx.Response:
+        return get(
+            query.url,
+            params=query.params,
+            source=self.name,
+            series_id=query.series_id,
+            settings=self.settings,
+            client=self._client,
+            sleep=self._sleep,
+            **options,
+        )
