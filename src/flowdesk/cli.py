@@ -276,10 +276,13 @@ def data_update(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from flowdesk.data import CATALOG, update
+    from flowdesk.data import update, update_plan
+    from flowdesk.errors import ConfigError
 
     settings = _settings()
-    total = len(set(series_ids)) if series_ids else sum(1 for s in CATALOG if s.live)
+    if settings.offline:
+        raise ConfigError("offline mode: `data update` needs the network (drop --offline)")
+    total = len(update_plan(series_ids or None))
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

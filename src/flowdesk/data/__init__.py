@@ -11,6 +11,7 @@ from flowdesk.data.api import (
     load,
     resolve_spec,
     update,
+    update_plan,
 )
 from flowdesk.data.catalog import CATALOG, SeriesSpec, catalog_frame, get_spec, series_ids
 
@@ -27,4 +28,5 @@ __all__ = [
     "resolve_spec",
     "series_ids",
     "update",
+    "update_plan",
 ]

@@ -34,6 +34,7 @@ __all__ = [
     "load",
     "resolve_spec",
     "update",
+    "update_plan",
 ]
 
 
@@ -207,7 +208,14 @@ class UpdateOutcome:
     message: str = ""
 
 
-def _live_ids(ids: Iterable[str] | None) -> list[SeriesSpec]:
+def update_plan(ids: Iterable[str] | None = None) -> list[SeriesSpec]:
+    """The live series :func:`update` would fetch for ``ids`` (checked, deduplicated).
+
+    Raises
+    ------
+    DataError
+        For unknown ids or ids that no live source can refresh.
+    """
     if ids is None:
         return [s for s in CATALOG if s.live]
     specs: list[SeriesSpec] = []
@@ -260,7 +268,7 @@ def update(
     settings = _settings(settings)
     if settings.offline:
         raise ConfigError("offline mode: `update` needs the network (unset FLOWDESK_OFFLINE)")
-    specs = _live_ids(ids)
+    specs = update_plan(ids)
     store = _store(settings)
     outcomes: list[UpdateOutcome] = []
     for spec in specs:

@@ -1,0 +1,130 @@
+"""The command line: outputs, JSON shapes, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from flowdesk.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.startswith("flowdesk ")
+
+
+def test_data_list_json_has_stable_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "data", "list", "--format", "json")
+    assert code == 0
+    rows = json.loads(out)
+    assert isinstance(rows, list) and len(rows) > 40
+    for row in rows:
+        assert {"id", "source", "first", "last", "description", "freshness"} <= set(row)
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["SP500"]["first"] == "1985-01-02"
+    assert by_id["NETLIQ"]["source"] == "derived"
+
+
+def test_data_list_table_and_category_filter(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "data", "list", "--category", "liquidity")
+    assert code == 0 and "WALCL" in out and "SP500" not in out
+    code, _, err = run(capsys, "data", "list", "--category", "nonsense")
+    assert code == 2 and "nonsense" in err
+
+
+def test_data_show_json_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "data", "show", "DGS3MO", "--start", "2023-10-31",
+                       "--end", "2023-10-31", "--format", "json")
+    payload = json.loads(out)
+    assert code == 0 and payload["id"] == "DGS3MO" and payload["units"] == "percent"
+    # 4.88 - (-0.71), FRED 2023-10-31.
+    assert payload["observations"] == [{"date": "2023-10-31", "DGS3MO": pytest.approx(5.59)}]
+    code, out, _ = run(capsys, "data", "show", "SP500", "--start", "2024-12-30",
+                       "--end", "2024-12-31", "--format", "csv")
+    assert code == 0 and out.splitlines()[0] == "date,SP500" and len(out.splitlines()) == 3
+
+
+def test_data_show_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "data", "show", "VIX", "--end", "2020-03-16", "--tail", "1")
+    assert code == 0 and "2020-03-16" in out and "82.69" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (("data", "show", "NOPE"), "unknown series id 'NOPE'"),
+        (("data", "show", "SP500", "--asof", "2020-02-30"), "asof: invalid date"),
+        (("data", "show", "SP500", "--start", "yesterday"), "start: invalid date"),
+        (("data", "show", "SP500", "--asof", "1900-01-01"), "no observations published by"),
+        (("data", "show", "DFEDTARU"), "flowdesk data update DFEDTARU"),
+        (("data", "export", "SP500", "--to", "x.xlsx"), ".csv or .parquet"),
+        (("data", "update", "PCR_TOTAL"), "snapshot-only"),
+        (("--offline", "data", "update", "DGS10"), "offline"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], fragment: str
+) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert fragment in err
+    assert "Traceback" not in err
+    assert err.strip().startswith("error:")
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("", "file is empty"),
+        ("date,value\n", "header but no data rows"),
+        ("date,value\n2024-01-02,1\n2024-01-02,2\n", "duplicate date"),
+        ("date,value\n2024-01-03,1\n2024-01-02,2\n", "not in ascending order"),
+        ("date,value\n2024-01-02,abc\n", "non-numeric value 'abc'"),
+        ("date,value\n2024-01-02,1\n01/03/2024,2\n", "mixed date formats"),
+        ("date,value\n2024-01-02,-3\n", "non-positive value -3"),
+    ],
+)
+def test_import_of_malformed_csv(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, body: str, fragment: str
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(body, encoding="utf-8")
+    code, _, err = run(capsys, "data", "import", "SP500", str(path))
+    assert code == 2 and fragment in err and str(path) in err
+
+
+def test_import_missing_file_and_traversal_id(capsys: pytest.CaptureFixture[str],
+                                              tmp_path: Path) -> None:
+    code, _, err = run(capsys, "data", "import", "X", str(tmp_path / "none.csv"))
+    assert code == 2 and "does not exist" in err
+    ok = tmp_path / "ok.csv"
+    ok.write_text("date,value\n2024-01-02,1\n", encoding="utf-8")
+    code, _, err = run(capsys, "data", "import", "../../x", str(ok))
+    assert code == 2 and "invalid series id" in err
+
+
+def test_import_then_show_and_export(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("date,value\n2024-01-02,1.25\n2024-01-03,.\n2024-01-04,2\n", encoding="utf-8")
+    code, out, _ = run(capsys, "data", "import", "MINE", str(path), "--format", "json")
+    assert code == 0
+    assert json.loads(out) == {"id": "MINE", "rows": 2, "first": "2024-01-02",
+                               "last": "2024-01-04", "added": 2, "revised": 0, "kept": 0}
+    target = tmp_path / "mine.parquet"
+    code, _, _ = run(capsys, "data", "export", "MINE", "--to", str(target))
+    assert code == 0 and target.exists()
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, _ = run(capsys, "data", "show")
+    assert code == 2
+    code, _, _ = run(capsys, "no-such-command")
+    assert code == 2
