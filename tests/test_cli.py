@@ -128,3 +128,44 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2
     code, _, _ = run(capsys, "no-such-command")
     assert code == 2
+
+
+def test_report_writes_html_and_prints_summary(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "r.html"
+    code, stdout, _ = run(capsys, "report", "--offline", "--asof", "2020-03-23", "--out", str(out))
+    assert code == 0
+    html = out.read_text(encoding="utf-8")
+    assert html.count("<script type=\"application/json\"") == 4 and "2020-03-23" in html
+    assert "S&P 500" in stdout and str(out.name) in stdout.replace("\n", "")
+
+
+def test_report_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, stdout, _ = run(capsys, "report", "--asof", "2024-12-31", "--out", str(tmp_path),
+                          "--format", "json")
+    payload = json.loads(stdout)
+    assert code == 0 and payload["asof"] == "2024-12-31"
+    overview = payload["sections"][0]
+    assert overview["status"] == "ok"
+    labels = {k["label"]: k for k in overview["key_numbers"]}
+    sp = next(v for k, v in labels.items() if k.startswith("S&P 500"))
+    # Yahoo's S&P 500 close on 2024-12-31 (spot-checked in the data manifest).
+    assert sp["value"] == pytest.approx(5881.63, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (("report", "--asof", "2031-01-01"), "--asof 2031-01-01 is outside the data"),
+        (("report", "--asof", "1960-01-01"), "outside the data"),
+        (("report", "--asof", "01/02/2020"), "--asof: invalid date"),
+        (("report", "--out", "/nonexistent-dir/x.html"), "does not exist"),
+        (("report", "--offline", "--refresh"), "--refresh needs the network"),
+    ],
+)
+def test_report_bad_input(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], fragment: str
+) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and fragment in err and "Traceback" not in err

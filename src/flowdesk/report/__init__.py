@@ -1,0 +1,115 @@
+"""The daily report: sections -> one self-contained HTML file + a terminal summary.
+
+Data flow one way: ``data.load`` -> model -> result -> section -> HTML/terminal.
+Sections call models' public API; nothing here computes a model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flowdesk.dates import DateLike, parse_date
+from flowdesk.errors import ConfigError
+from flowdesk.report.sections import ReportContext, Section, build_sections
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from flowdesk.config import Settings
+
+__all__ = ["ReportResult", "build_report", "default_report_path"]
+
+
+@dataclass(frozen=True, eq=False)
+class ReportResult:
+    """A written report.
+
+    Attributes
+    ----------
+    path
+        The HTML file that was written (absolute).
+    asof
+        As-of date of the report.
+    sections
+        The sections, in page order, including unavailable ones.
+    """
+
+    path: Path
+    asof: pd.Timestamp
+    sections: tuple[Section, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary of the report.
+
+        Keys: ``asof``, ``path`` and ``sections``, a list of ``{"id", "title",
+        "status", "key_numbers", "note"}``.
+        """
+        return {
+            "asof": f"{self.asof:%Y-%m-%d}",
+            "path": str(self.path),
+            "sections": [section.to_dict() for section in self.sections],
+        }
+
+
+def default_report_path(asof: pd.Timestamp, directory: Path | None = None) -> Path:
+    """``<directory>/flowdesk-report-<YYYY-MM-DD>.html`` (directory: the current one)."""
+    return (directory if directory is not None else Path.cwd()) / (
+        f"flowdesk-report-{asof:%Y-%m-%d}.html"
+    )
+
+
+def _output_path(out: str | Path | None, asof: pd.Timestamp) -> Path:
+    if out is None:
+        return default_report_path(asof).absolute()
+    path = Path(out).expanduser()
+    if path.is_dir():
+        return default_report_path(asof, path).absolute()
+    if not path.parent.is_dir():
+        raise ConfigError(f"output file {path}: directory {path.parent} does not exist")
+    return path.absolute()
+
+
+def build_report(
+    asof: DateLike | None = None,
+    out: str | Path | None = None,
+    *,
+    settings: Settings | None = None,
+) -> ReportResult:
+    """Build every section for ``asof`` and write the HTML report.
+
+    Parameters
+    ----------
+    asof
+        As-of date (``YYYY-MM-DD``, date or ``None``); default: the last S&P 500 close.
+    out
+        Output file, or an existing directory to put the default file name in;
+        default ``./flowdesk-report-<asof>.html``.
+    settings
+        Settings (cache directory); default from the environment.
+
+    Returns
+    -------
+    ReportResult
+        Path, as-of date and sections. A section whose model raised a
+        ``FlowdeskError`` is included with ``status == "unavailable"``.
+
+    Raises
+    ------
+    ConfigError
+        Malformed ``asof`` (named ``--asof``), or an output directory that does not exist.
+    DataError
+        If ``asof`` is outside the S&P 500 data, or it is omitted and no S&P 500
+        data are available to default it.
+    """
+    from flowdesk.overview import resolve_asof
+    from flowdesk.report.html import render_html, write_html
+
+    asof_ts = resolve_asof(parse_date(asof, "--asof"), settings=settings, argument="--asof")
+    # Check the destination before the (slower) build so a typo fails fast.
+    path = _output_path(out, asof_ts)
+    ctx = ReportContext(asof=asof_ts, settings=settings)
+    sections = build_sections(ctx)
+    write_html(render_html(sections, ctx), path)
+    return ReportResult(path=path, asof=asof_ts, sections=tuple(sections))

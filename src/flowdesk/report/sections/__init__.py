@@ -1,0 +1,294 @@
+"""Report sections: the unit the HTML report, the terminal summary and the dashboard share.
+
+A section module exposes ``ID``, ``TITLE`` and ``build(ctx) -> Section``; it calls
+one model's public API and turns the result into key numbers, figures and a
+short text. Adding a section means adding one module and one line to
+:data:`SECTIONS`. A section whose build raises a
+:class:`~flowdesk.errors.FlowdeskError` is shown as unavailable, with the
+reason, and the others still render (:func:`build_sections`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import pandas as pd
+
+from flowdesk.errors import DataError, FlowdeskError
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+    from flowdesk.config import Settings
+
+__all__ = [
+    "SECTIONS",
+    "FreshnessRow",
+    "KeyNumber",
+    "ReportContext",
+    "Section",
+    "SectionBuilder",
+    "build_sections",
+]
+
+Horizon = Literal["1w", "1m", "1y"]
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What every section build receives.
+
+    Attributes
+    ----------
+    asof
+        As-of date (tz-naive midnight): sections use only data published by then.
+    settings
+        Settings passed on to the data layer (``None``: from the environment).
+    generated_at
+        When the report was generated (UTC), shown in the page header.
+    """
+
+    asof: pd.Timestamp
+    settings: Settings | None = None
+    generated_at: dt.datetime = field(default_factory=_utc_now)
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    if value is None or math.isnan(value) or math.isinf(value):
+        return None
+    return round(float(value), digits)
+
+
+def _iso(date: pd.Timestamp | None) -> str | None:
+    return None if date is None or pd.isna(date) else f"{date:%Y-%m-%d}"
+
+
+@dataclass(frozen=True)
+class KeyNumber:
+    """One headline number with its unit, observation date and changes.
+
+    Attributes
+    ----------
+    label
+        What the number is.
+    value
+        The value, or ``None`` when nothing was published by the as-of date.
+    unit
+        Unit of ``value``.
+    obs_date
+        Date of the observation the value comes from.
+    change_1w, change_1m, change_1y
+        Changes over 1 week / 1 month / 1 year, in ``change_unit`` (``None`` if
+        not computable).
+    change_unit
+        ``%`` for percent changes, otherwise the unit of the differences.
+    digits
+        Decimals used for display.
+    """
+
+    label: str
+    value: float | None
+    unit: str
+    obs_date: pd.Timestamp | None
+    change_1w: float | None = None
+    change_1m: float | None = None
+    change_1y: float | None = None
+    change_unit: str = ""
+    digits: int = 2
+
+    def format_value(self) -> str:
+        """Value with thousands separators and ``digits`` decimals, or ``n/a``."""
+        if _round(self.value) is None:
+            return "n/a"
+        return f"{self.value:,.{self.digits}f}"
+
+    def format_change(self, horizon: Horizon, *, with_unit: bool = True) -> str:
+        """Signed change over ``horizon``, e.g. ``+1.25%`` or ``-0.10 pp`` (``n/a`` if missing).
+
+        With ``with_unit=False`` only the signed number is returned, for tables
+        that show :attr:`change_unit` in a column of its own.
+        """
+        value = {"1w": self.change_1w, "1m": self.change_1m, "1y": self.change_1y}[horizon]
+        if value is None or _round(value) is None:
+            return "n/a"
+        text = f"{value:+,.{self.digits}f}"
+        if not with_unit:
+            return text
+        return f"{text}%" if self.change_unit == "%" else f"{text} {self.change_unit}"
+
+    def format_obs_date(self, asof: pd.Timestamp | None = None) -> str:
+        """Observation date as ``YYYY-MM-DD``, or a phrase saying none was published."""
+        text = _iso(self.obs_date)
+        if text is not None:
+            return text
+        return f"none published by {asof:%Y-%m-%d}" if asof is not None else "none published"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready row (floats rounded to 4 decimals, missing -> ``None``)."""
+        return {
+            "label": self.label,
+            "value": _round(self.value),
+            "unit": self.unit,
+            "obs_date": _iso(self.obs_date),
+            "change_1w": _round(self.change_1w),
+            "change_1m": _round(self.change_1m),
+            "change_1y": _round(self.change_1y),
+            "change_unit": self.change_unit,
+        }
+
+
+@dataclass(frozen=True)
+class FreshnessRow:
+    """How recent one input series is, relative to the as-of date.
+
+    ``stale`` follows the catalog's ``stale_after_days`` (usual spacing plus the
+    publication lag plus a grace period); series missing from the catalog are
+    never flagged, series with no observation always are.
+    """
+
+    series_id: str
+    last: pd.Timestamp | None
+    age_days: int | None
+    stale: bool
+    description: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Section:
+    """A rendered-ready block of the report.
+
+    Attributes
+    ----------
+    id
+        Stable identifier, used as the HTML anchor and JSON key.
+    title
+        Heading.
+    asof
+        As-of date of the data.
+    body_html
+        Short HTML paragraph(s) written by the section module; already escaped.
+    figures
+        ``(dom_id, Figure)`` pairs; ``dom_id`` must be unique in the page.
+    key_numbers
+        Headline numbers for the table, the terminal and JSON.
+    methodology
+        Plain-text note on definitions and conventions.
+    freshness
+        Input series id -> date of its last observation published by ``asof``.
+    note
+        Warning text (stale or missing inputs); for an unavailable section, the reason.
+    status
+        ``"ok"`` or ``"unavailable"``.
+    """
+
+    id: str
+    title: str
+    asof: pd.Timestamp
+    body_html: str = ""
+    figures: Sequence[tuple[str, go.Figure]] = ()
+    key_numbers: Sequence[KeyNumber] = ()
+    methodology: str = ""
+    freshness: Mapping[str, pd.Timestamp | None] = field(default_factory=dict)
+    note: str | None = None
+    status: Literal["ok", "unavailable"] = "ok"
+
+    @classmethod
+    def unavailable(cls, id: str, title: str, asof: pd.Timestamp, reason: str) -> Section:
+        """A placeholder section explaining why it could not be built."""
+        return cls(id=id, title=title, asof=asof, note=reason, status="unavailable")
+
+    @property
+    def ok(self) -> bool:
+        """Whether the section was built."""
+        return self.status == "ok"
+
+    def freshness_rows(self) -> list[FreshnessRow]:
+        """Freshness of each input, with stale ones flagged (see :class:`FreshnessRow`)."""
+        from flowdesk.data.catalog import get_spec
+
+        rows = []
+        for series_id, last in self.freshness.items():
+            try:
+                spec = get_spec(series_id)
+            except DataError:
+                spec = None
+            if last is None or pd.isna(last):
+                rows.append(FreshnessRow(series_id, None, None, True,
+                                         spec.description if spec else ""))
+                continue
+            age = int((self.asof - last).days)
+            stale = spec is not None and age > spec.stale_after_days
+            rows.append(FreshnessRow(series_id, pd.Timestamp(last), age, stale,
+                                     spec.description if spec else ""))
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary: id, title, status, key numbers and note."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "status": self.status,
+            "key_numbers": [k.to_dict() for k in self.key_numbers],
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class SectionBuilder:
+    """A registry entry: the section's id and title plus its build function.
+
+    The id and title let the report show a section as unavailable even when its
+    build fails before producing anything.
+    """
+
+    id: str
+    title: str
+    build: Callable[[ReportContext], Section]
+
+    def __call__(self, ctx: ReportContext) -> Section:
+        """Build the section for ``ctx``."""
+        return self.build(ctx)
+
+
+def build_sections(
+    ctx: ReportContext, builders: Sequence[SectionBuilder] | None = None
+) -> list[Section]:
+    """Build every section in order; a ``FlowdeskError`` makes that one unavailable.
+
+    Parameters
+    ----------
+    ctx
+        Report context.
+    builders
+        Sections to build; default :data:`SECTIONS`.
+
+    Notes
+    -----
+    Only deliberate flowdesk errors (missing data, bad model input) are turned
+    into an "unavailable" box; anything else is a bug and propagates.
+    """
+    sections = []
+    for builder in SECTIONS if builders is None else builders:
+        try:
+            section = builder(ctx)
+        except FlowdeskError as exc:
+            section = Section.unavailable(builder.id, builder.title, ctx.asof, str(exc))
+        sections.append(section)
+    return sections
+
+
+# Section modules import the classes above, so they are imported after them.
+from flowdesk.report.sections import overview  # noqa: E402
+
+#: The report's sections, in page order. Add one line per new section module.
+SECTIONS: list[SectionBuilder] = [
+    SectionBuilder(overview.ID, overview.TITLE, overview.build),
+]

@@ -1,0 +1,129 @@
+"""Market overview section: S&P 500 drawdown, VIX term structure, rates, net liquidity."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import math
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from flowdesk.report.sections import KeyNumber, ReportContext, Section
+
+if TYPE_CHECKING:
+    from flowdesk.overview import OverviewResult
+
+__all__ = ["ID", "TITLE", "build", "section_from_result"]
+
+ID = "overview"
+TITLE = "Market overview"
+
+
+def _number(value: Any) -> float | None:
+    if value is None or pd.isna(value):
+        return None
+    number = float(value)
+    return None if math.isinf(number) else number
+
+
+def _key_numbers(result: OverviewResult) -> list[KeyNumber]:
+    from flowdesk.overview import METRICS
+
+    digits = {m.key: m.digits for m in METRICS}
+    numbers = []
+    for key, row in result.to_frame().iterrows():
+        obs = row["obs_date"]
+        numbers.append(
+            KeyNumber(
+                label=row["label"],
+                value=_number(row["value"]),
+                unit=row["unit"],
+                obs_date=None if pd.isna(obs) else pd.Timestamp(obs),
+                change_1w=_number(row["change_1w"]),
+                change_1m=_number(row["change_1m"]),
+                change_1y=_number(row["change_1y"]),
+                change_unit=row["change_unit"],
+                digits=digits.get(str(key), 2),
+            )
+        )
+    return numbers
+
+
+def _headline(result: OverviewResult) -> str:
+    latest = result.to_frame()
+    sp, dd, ratio = (latest.loc[k] for k in ("sp500", "sp500_drawdown", "vix_ratio"))
+    parts = []
+    if not pd.isna(sp["value"]):
+        where = (
+            "a record close"
+            if dd["value"] >= 0
+            else f"{-dd['value']:.2f}% below its running peak of {result.peak:,.2f}"
+            f" ({result.peak_date:%Y-%m-%d})"
+        )
+        parts.append(
+            f"The S&amp;P 500 closed at {sp['value']:,.2f} index points on"
+            f" {sp['obs_date']:%Y-%m-%d}, {html.escape(where)}."
+        )
+    if not pd.isna(ratio["value"]):
+        state = (
+            "inverted: VIX above VIX3M, short-dated hedging demand or stress"
+            if ratio["value"] > 1
+            else "in contango: VIX below VIX3M, the usual state"
+        )
+        parts.append(
+            f"VIX/VIX3M was {ratio['value']:.3f} on {ratio['obs_date']:%Y-%m-%d}"
+            f" ({html.escape(state)})."
+        )
+    return f"<p>{' '.join(parts)}</p>" if parts else ""
+
+
+def _warning(section: Section, result: OverviewResult) -> str | None:
+    stale = [
+        f"{row.series_id} (last {row.last:%Y-%m-%d}, {row.age_days} days old)"
+        for row in section.freshness_rows()
+        if row.stale and row.last is not None
+    ]
+    messages = list(result.notes)
+    if stale:
+        messages.append("Stale inputs for this as-of date: " + ", ".join(stale) + ".")
+    return " ".join(messages) or None
+
+
+def section_from_result(result: OverviewResult) -> Section:
+    """Turn an :class:`~flowdesk.overview.OverviewResult` into a report section.
+
+    Separate from :func:`build` so the dashboard can reuse an estimate it holds.
+    """
+    from flowdesk.overview import CONVENTIONS
+    from flowdesk.report import figures
+
+    section = Section(
+        id=ID,
+        title=TITLE,
+        asof=result.asof,
+        body_html=_headline(result),
+        figures=(
+            (f"{ID}-drawdown", figures.sp500_drawdown_figure(result)),
+            (f"{ID}-vix", figures.vix_term_structure_figure(result)),
+            (f"{ID}-rates", figures.rates_figure(result)),
+            (f"{ID}-liquidity", figures.net_liquidity_figure(result)),
+        ),
+        key_numbers=tuple(_key_numbers(result)),
+        methodology=(
+            f"{CONVENTIONS} Charts show the last {result.history_years} years; the running"
+            f" peak uses S&P 500 closes since {result.history_start:%Y-%m-%d}. Net liquidity"
+            " = Fed total assets (WALCL) - Treasury General Account (WTREGEN) - overnight"
+            " reverse repo (RRPONTSYD), USD bn, weekly on Wednesdays. The 3-month bill"
+            " yield is DGS10 - T10Y3M."
+        ),
+        freshness=dict(result.last_obs),
+    )
+    return dataclasses.replace(section, note=_warning(section, result))
+
+
+def build(ctx: ReportContext) -> Section:
+    """Estimate the market overview for ``ctx.asof`` and build its section."""
+    from flowdesk.overview import MarketOverview
+
+    return section_from_result(MarketOverview().estimate(ctx.asof, settings=ctx.settings))

@@ -1,0 +1,126 @@
+"""Sections: key numbers, freshness flags, the registry and failure isolation."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from flowdesk.errors import DataError, ModelError
+from flowdesk.report.sections import (
+    SECTIONS,
+    KeyNumber,
+    ReportContext,
+    Section,
+    SectionBuilder,
+    build_sections,
+)
+
+ASOF = pd.Timestamp("2026-08-21")
+
+
+def _ok(section_id: str) -> SectionBuilder:
+    return SectionBuilder(section_id, section_id.title(),
+                          lambda ctx: Section(id=section_id, title=section_id.title(),
+                                              asof=ctx.asof))
+
+
+def _failing(exc: Exception) -> SectionBuilder:
+    def build(ctx: ReportContext) -> Section:
+        raise exc
+
+    return SectionBuilder("broken", "Broken section", build)
+
+
+def test_build_sections_isolates_flowdesk_errors_and_keeps_order() -> None:
+    ctx = ReportContext(asof=ASOF)
+    built = build_sections(ctx, [_ok("first"), _failing(ModelError("too few points")),
+                                 _ok("last")])
+    assert [s.id for s in built] == ["first", "broken", "last"]
+    assert [s.status for s in built] == ["ok", "unavailable", "ok"]
+    assert built[1].note == "too few points"
+    assert built[1].title == "Broken section"
+    assert built[1].asof == ASOF
+
+
+def test_build_sections_lets_bugs_propagate() -> None:
+    with pytest.raises(ZeroDivisionError):
+        build_sections(ReportContext(asof=ASOF), [_ok("a"), _failing(ZeroDivisionError())])
+
+
+def test_registry_starts_with_the_overview() -> None:
+    assert SECTIONS[0].id == "overview"
+    assert len({b.id for b in SECTIONS}) == len(SECTIONS)
+
+
+def test_freshness_rows_flag_stale_series() -> None:
+    # Catalog rule: stale after 2 * spacing + publication lag + 3 days.
+    # VIX: daily (spacing 4), lag 0 -> 11 days; NETLIQ: weekly (7), lag 1 -> 18 days.
+    section = Section(
+        id="x", title="X", asof=ASOF,
+        freshness={
+            "SP500": ASOF,
+            "VIX": ASOF - pd.Timedelta(days=11),
+            "VIX3M": ASOF - pd.Timedelta(days=12),
+            "NETLIQ": ASOF - pd.Timedelta(days=19),
+            "DGS2": None,
+            "NOT_IN_CATALOG": pd.Timestamp("2001-01-01"),
+        },
+    )
+    rows = {r.series_id: r for r in section.freshness_rows()}
+    assert (rows["SP500"].stale, rows["SP500"].age_days) == (False, 0)
+    assert (rows["VIX"].stale, rows["VIX"].age_days) == (False, 11)
+    assert (rows["VIX3M"].stale, rows["VIX3M"].age_days) == (True, 12)
+    assert rows["NETLIQ"].stale is True
+    assert rows["DGS2"].stale is True and rows["DGS2"].last is None
+    assert rows["NOT_IN_CATALOG"].stale is False
+
+
+def test_key_number_formatting_and_json() -> None:
+    kn = KeyNumber(label="S&P 500", value=7674.3701171875, unit="index points",
+                   obs_date=pd.Timestamp("2026-08-21"), change_1w=120 / 110 * 100 - 100,
+                   change_1m=-0.25, change_1y=math.nan, change_unit="%")
+    assert kn.format_value() == "7,674.37"
+    assert kn.format_change("1w") == "+9.09%"
+    assert kn.format_change("1m") == "-0.25%"
+    assert kn.format_change("1y") == "n/a"
+    pp = KeyNumber(label="10y", value=4.61, unit="percent", obs_date=None,
+                   change_1w=-0.1, change_unit="pp")
+    assert pp.format_change("1w") == "-0.10 pp"
+    assert pp.format_obs_date(ASOF) == "none published by 2026-08-21"
+    assert kn.to_dict() == {
+        "label": "S&P 500", "value": 7674.3701, "unit": "index points",
+        "obs_date": "2026-08-21", "change_1w": 9.0909, "change_1m": -0.25,
+        "change_1y": None, "change_unit": "%",
+    }
+
+
+def test_overview_section_content() -> None:
+    from flowdesk.data import load
+    from flowdesk.report.sections import overview
+
+    ctx = ReportContext(asof=ASOF)
+    section = overview.build(ctx)
+    assert section.ok and section.id == "overview"
+    labels = [k.label for k in section.key_numbers]
+    assert labels[:2] == ["S&P 500", "S&P 500 drawdown from peak"]
+    dom_ids = [dom_id for dom_id, _ in section.figures]
+    assert len(dom_ids) == 4 and len(set(dom_ids)) == 4
+    assert set(section.freshness) == {"SP500", "VIX", "VIX3M", "DGS3MO", "DGS2", "DGS10",
+                                      "DFF", "NETLIQ"}
+    # In the embedded data VIX ends weeks before the last S&P 500 close: flagged.
+    vix_last = load("VIX").index[-1]
+    assert (ASOF - vix_last).days > 11
+    assert section.note is not None and "VIX (last" in section.note
+    assert section.freshness["VIX"] == vix_last
+    sp = section.key_numbers[0]
+    assert sp.value == pytest.approx(float(load("SP500").loc[ASOF]))
+    assert sp.obs_date == ASOF and sp.unit == "index points" and sp.change_unit == "%"
+
+
+def test_overview_section_asof_outside_data_is_flowdesk_error() -> None:
+    from flowdesk.report.sections import overview
+
+    with pytest.raises(DataError, match="outside the data"):
+        overview.build(ReportContext(asof=pd.Timestamp("2031-01-01")))
