@@ -1,0 +1,1 @@
+"""Systematic flows: pure computation, no I/O."""

@@ -1,0 +1,133 @@
+"""Each numba kernel equals the pandas expression its docstring names (rtol 1e-10)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from flowdesk.data import load
+from flowdesk.flows import kernels as K
+
+RTOL = 1e-10
+
+
+def _random_panel(seed: int, n_t: int = 400, n_a: int = 300, nan_frac: float = 0.05) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_t(4, size=(n_t, n_a)) * 0.01
+    x[rng.random(x.shape) < nan_frac] = np.nan
+    if n_a > 7:
+        x[:17, 3] = np.nan  # a column that starts late
+        x[:, 5] = 0.25  # a constant column: pandas returns exact zeros for its variance
+        x[100:160, 7] = np.nan  # a long gap
+    return x
+
+
+def _real_panel() -> np.ndarray:
+    frame = pd.concat([load(s) for s in ("SP500", "NDX", "TLT", "GLD", "BTC")], axis=1, sort=True)
+    return np.log(frame).diff().to_numpy()
+
+
+@pytest.fixture(params=["random", "sparse", "real"])
+def panel(request: pytest.FixtureRequest) -> np.ndarray:
+    if request.param == "random":
+        return _random_panel(0)
+    if request.param == "sparse":
+        return _random_panel(1, n_a=3, nan_frac=0.3)
+    return _real_panel()
+
+
+def _close(ours: np.ndarray, theirs: pd.DataFrame) -> None:
+    np.testing.assert_allclose(ours, theirs.to_numpy(), rtol=RTOL, atol=0, equal_nan=True)
+
+
+@pytest.mark.parametrize("adjust", [True, False])
+@pytest.mark.parametrize("ignore_na", [False, True])
+def test_ewm_mean_and_std_equal_pandas(panel: np.ndarray, adjust: bool, ignore_na: bool) -> None:
+    frame = pd.DataFrame(panel)
+    for span, minp in ((10, 0), (35, 20)):
+        ewm = frame.ewm(span=span, adjust=adjust, ignore_na=ignore_na, min_periods=minp)
+        _close(K.ewm_mean(panel, span=span, adjust=adjust, ignore_na=ignore_na,
+                          min_periods=minp), ewm.mean())
+        _close(K.ewm_std(panel, span=span, adjust=adjust, ignore_na=ignore_na,
+                         min_periods=minp), ewm.std())
+        _close(K.ewm_std(panel, span=span, adjust=adjust, ignore_na=ignore_na,
+                         min_periods=minp, bias=True), ewm.std(bias=True))
+
+
+def test_ewm_alpha_094_like_riskmetrics() -> None:
+    panel = _real_panel()
+    ours = K.ewm_mean(panel**2, alpha=0.06, adjust=False)
+    theirs = pd.DataFrame(panel**2).ewm(alpha=0.06, adjust=False).mean()
+    _close(ours, theirs)
+
+
+@pytest.mark.parametrize(("window", "minp"), [(21, None), (63, 40), (5, 0), (1, 1)])
+def test_rolling_equal_pandas(panel: np.ndarray, window: int, minp: int | None) -> None:
+    roll = pd.DataFrame(panel).rolling(window, min_periods=minp)
+    _close(K.rolling_sum(panel, window, minp), roll.sum())
+    _close(K.rolling_mean(panel, window, minp), roll.mean())
+    if window > 1:
+        # Compare variances: where a window holds one observation pandas can return
+        # a rounding residue (~1e-19) instead of zero, which a square root would
+        # blow up to ~1e-10; the absolute tolerance is 1e-12 of the data's variance.
+        scale = 1e-12 * float(np.nanvar(panel))
+        for ddof in (0, 1):
+            np.testing.assert_allclose(
+                K.rolling_std(panel, window, minp, ddof=ddof) ** 2,
+                roll.var(ddof=ddof).to_numpy(), rtol=RTOL, atol=scale, equal_nan=True,
+            )
+
+
+@pytest.mark.parametrize("lag", [1, 5, 21, 252])
+def test_lagged_returns_equal_pandas(lag: int) -> None:
+    prices = pd.concat([load(s) for s in ("SP500", "GLD", "BTC")], axis=1, sort=True).to_numpy()
+    frame = pd.DataFrame(prices)
+    _close(K.lagged_returns(prices, lag), frame.pct_change(lag, fill_method=None))
+    _close(K.lagged_returns(prices, lag, log=True), np.log(frame).diff(lag))
+
+
+def test_one_dimensional_input_gives_one_dimensional_output() -> None:
+    x = np.array([1.0, 2.0, np.nan, 4.0])
+    # Hand check, span 3 (alpha 0.5), adjust=True, NaN not ignored:
+    # y0 = 1; y1 = (0.5*1 + 2)/(0.5 + 1) = 5/3; at the NaN the old weight 1.5 decays
+    # to 0.75 and the mean stays 5/3; y3 = (0.375*5/3 + 4)/(0.375 + 1).
+    expected = [1.0, 5 / 3, 5 / 3, (0.375 * 5 / 3 + 4) / 1.375]
+    np.testing.assert_allclose(K.ewm_mean(x, span=3), expected, rtol=1e-14)
+    assert K.rolling_sum(x, 2, 1).tolist()[:2] == [1.0, 3.0]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: K.ewm_mean(np.ones(3)), "exactly one of span or alpha"),
+        (lambda: K.ewm_mean(np.ones(3), alpha=1.5), "alpha must be in"),
+        (lambda: K.rolling_sum(np.ones(3), 0), "window must be >= 1"),
+        (lambda: K.rolling_sum(np.ones(3), 2, 3), "min_periods must be in"),
+        (lambda: K.lagged_returns(np.ones(3), 0), "lag must be >= 1"),
+        (lambda: K.ewm_mean(np.ones((2, 2, 2)), span=3), "1-D or 2-D"),
+    ],
+)
+def test_bad_arguments(call, message: str) -> None:  # noqa: ANN001
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 40), st.integers(1, 4)),
+        elements=st.one_of(st.floats(-1e3, 1e3, allow_nan=False), st.just(np.nan)),
+    ),
+    st.integers(1, 12),
+)
+def test_property_rolling_and_ewm_match_pandas(x: np.ndarray, window: int) -> None:
+    frame = pd.DataFrame(x)
+    np.testing.assert_allclose(K.rolling_sum(x, window, 1), frame.rolling(window, 1).sum(),
+                               rtol=1e-9, atol=1e-9, equal_nan=True)
+    np.testing.assert_allclose(K.ewm_mean(x, span=window), frame.ewm(span=window).mean(),
+                               rtol=1e-9, atol=1e-9, equal_nan=True)
