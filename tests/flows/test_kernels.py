@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from flowdesk.data import load
-from flowdesk.flows import kernels as K
+from flowdesk.flows import kernels as k
 
 RTOL = 1e-10
 
@@ -50,17 +50,17 @@ def test_ewm_mean_and_std_equal_pandas(panel: np.ndarray, adjust: bool, ignore_n
     frame = pd.DataFrame(panel)
     for span, minp in ((10, 0), (35, 20)):
         ewm = frame.ewm(span=span, adjust=adjust, ignore_na=ignore_na, min_periods=minp)
-        _close(K.ewm_mean(panel, span=span, adjust=adjust, ignore_na=ignore_na,
+        _close(k.ewm_mean(panel, span=span, adjust=adjust, ignore_na=ignore_na,
                           min_periods=minp), ewm.mean())
-        _close(K.ewm_std(panel, span=span, adjust=adjust, ignore_na=ignore_na,
+        _close(k.ewm_std(panel, span=span, adjust=adjust, ignore_na=ignore_na,
                          min_periods=minp), ewm.std())
-        _close(K.ewm_std(panel, span=span, adjust=adjust, ignore_na=ignore_na,
+        _close(k.ewm_std(panel, span=span, adjust=adjust, ignore_na=ignore_na,
                          min_periods=minp, bias=True), ewm.std(bias=True))
 
 
 def test_ewm_alpha_094_like_riskmetrics() -> None:
     panel = _real_panel()
-    ours = K.ewm_mean(panel**2, alpha=0.06, adjust=False)
+    ours = k.ewm_mean(panel**2, alpha=0.06, adjust=False)
     theirs = pd.DataFrame(panel**2).ewm(alpha=0.06, adjust=False).mean()
     _close(ours, theirs)
 
@@ -68,8 +68,8 @@ def test_ewm_alpha_094_like_riskmetrics() -> None:
 @pytest.mark.parametrize(("window", "minp"), [(21, None), (63, 40), (5, 0), (1, 1)])
 def test_rolling_equal_pandas(panel: np.ndarray, window: int, minp: int | None) -> None:
     roll = pd.DataFrame(panel).rolling(window, min_periods=minp)
-    _close(K.rolling_sum(panel, window, minp), roll.sum())
-    _close(K.rolling_mean(panel, window, minp), roll.mean())
+    _close(k.rolling_sum(panel, window, minp), roll.sum())
+    _close(k.rolling_mean(panel, window, minp), roll.mean())
     if window > 1:
         # Compare variances: where a window holds one observation pandas can return
         # a rounding residue (~1e-19) instead of zero, which a square root would
@@ -77,7 +77,7 @@ def test_rolling_equal_pandas(panel: np.ndarray, window: int, minp: int | None) 
         scale = 1e-12 * float(np.nanvar(panel))
         for ddof in (0, 1):
             np.testing.assert_allclose(
-                K.rolling_std(panel, window, minp, ddof=ddof) ** 2,
+                k.rolling_std(panel, window, minp, ddof=ddof) ** 2,
                 roll.var(ddof=ddof).to_numpy(), rtol=RTOL, atol=scale, equal_nan=True,
             )
 
@@ -86,8 +86,8 @@ def test_rolling_equal_pandas(panel: np.ndarray, window: int, minp: int | None) 
 def test_lagged_returns_equal_pandas(lag: int) -> None:
     prices = pd.concat([load(s) for s in ("SP500", "GLD", "BTC")], axis=1, sort=True).to_numpy()
     frame = pd.DataFrame(prices)
-    _close(K.lagged_returns(prices, lag), frame.pct_change(lag, fill_method=None))
-    _close(K.lagged_returns(prices, lag, log=True), np.log(frame).diff(lag))
+    _close(k.lagged_returns(prices, lag), frame.pct_change(lag, fill_method=None))
+    _close(k.lagged_returns(prices, lag, log=True), np.log(frame).diff(lag))
 
 
 def test_one_dimensional_input_gives_one_dimensional_output() -> None:
@@ -96,22 +96,22 @@ def test_one_dimensional_input_gives_one_dimensional_output() -> None:
     # y0 = 1; y1 = (0.5*1 + 2)/(0.5 + 1) = 5/3; at the NaN the old weight 1.5 decays
     # to 0.75 and the mean stays 5/3; y3 = (0.375*5/3 + 4)/(0.375 + 1).
     expected = [1.0, 5 / 3, 5 / 3, (0.375 * 5 / 3 + 4) / 1.375]
-    np.testing.assert_allclose(K.ewm_mean(x, span=3), expected, rtol=1e-14)
-    assert K.rolling_sum(x, 2, 1).tolist()[:2] == [1.0, 3.0]
+    np.testing.assert_allclose(k.ewm_mean(x, span=3), expected, rtol=1e-14)
+    assert k.rolling_sum(x, 2, 1).tolist()[:2] == [1.0, 3.0]
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: K.ewm_mean(np.ones(3)), "exactly one of span or alpha"),
-        (lambda: K.ewm_mean(np.ones(3), alpha=1.5), "alpha must be in"),
-        (lambda: K.rolling_sum(np.ones(3), 0), "window must be >= 1"),
-        (lambda: K.rolling_sum(np.ones(3), 2, 3), "min_periods must be in"),
-        (lambda: K.lagged_returns(np.ones(3), 0), "lag must be >= 1"),
-        (lambda: K.ewm_mean(np.ones((2, 2, 2)), span=3), "1-D or 2-D"),
+        (lambda: k.ewm_mean(np.ones(3)), "exactly one of span or alpha"),
+        (lambda: k.ewm_mean(np.ones(3), alpha=1.5), "alpha must be in"),
+        (lambda: k.rolling_sum(np.ones(3), 0), "window must be >= 1"),
+        (lambda: k.rolling_sum(np.ones(3), 2, 3), "min_periods must be in"),
+        (lambda: k.lagged_returns(np.ones(3), 0), "lag must be >= 1"),
+        (lambda: k.ewm_mean(np.ones((2, 2, 2)), span=3), "1-D or 2-D"),
     ],
 )
-def test_bad_arguments(call, message: str) -> None:  # noqa: ANN001
+def test_bad_arguments(call, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
 
@@ -127,7 +127,7 @@ def test_bad_arguments(call, message: str) -> None:  # noqa: ANN001
 )
 def test_property_rolling_and_ewm_match_pandas(x: np.ndarray, window: int) -> None:
     frame = pd.DataFrame(x)
-    np.testing.assert_allclose(K.rolling_sum(x, window, 1), frame.rolling(window, 1).sum(),
+    np.testing.assert_allclose(k.rolling_sum(x, window, 1), frame.rolling(window, 1).sum(),
                                rtol=1e-9, atol=1e-9, equal_nan=True)
-    np.testing.assert_allclose(K.ewm_mean(x, span=window), frame.ewm(span=window).mean(),
+    np.testing.assert_allclose(k.ewm_mean(x, span=window), frame.ewm(span=window).mean(),
                                rtol=1e-9, atol=1e-9, equal_nan=True)
