@@ -169,3 +169,22 @@ def test_report_bad_input(
 ) -> None:
     code, _, err = run(capsys, *argv)
     assert code == 2 and fragment in err and "Traceback" not in err
+
+
+def test_failed_update_prints_a_warning_and_exit_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flowdesk.data.sources as sources
+    from flowdesk.errors import SourceError
+
+    class Down:
+        name = "fred"
+
+        def fetch(self, spec: object) -> None:
+            raise SourceError("fred DGS10: could not connect (connection refused)")
+
+    monkeypatch.setattr(sources, "source_for", lambda spec, settings=None: Down())
+    code, out, err = run(capsys, "data", "update", "DGS10")
+    assert code == 1
+    assert "warning:" in err and "keeping the cached/snapshot data" in err
+    assert "failed" in out

@@ -241,3 +241,16 @@ def test_list_series_reports_coverage_and_freshness() -> None:
     assert frame.loc["NETLIQ", "origin"] == "derived"
     assert set(frame["freshness"]) <= {"fresh", "stale", "missing", "n/a"}
     json.dumps(frame.reset_index().to_dict(orient="records"))
+
+
+def test_corrupted_cache_falls_back_to_snapshot_with_warning(tmp_path: Path) -> None:
+    later = tmp_path / "later.csv"
+    later.write_text("date,value\n2026-08-24,7700.5\n", encoding="utf-8")
+    import_series("SP500", later)
+    cached = get_settings().cache_dir / "series" / "SP500.parquet"
+    cached.write_bytes(b"not parquet at all")
+    with pytest.warns(FlowdeskWarning, match="corrupted"):
+        s = load("SP500")
+    # The import is lost with the file, but the embedded history still loads.
+    assert s.index[-1] == pd.Timestamp("2026-08-21")
+    assert (get_settings().cache_dir / "quarantine").is_dir()
