@@ -75,10 +75,13 @@ class Settings(BaseSettings):
         Seconds before an HTTP request is abandoned.
     http_retries
         Extra attempts after a 429/5xx answer or a dropped connection.
-    aum_low_bn, aum_base_bn, aum_high_bn
-        Industry AUM assumptions for vol-control funds, USD bn (low/base/high band).
+    volcontrol_aum_low_bn, volcontrol_aum_base_bn, volcontrol_aum_high_bn
+        AUM of volatility-targeting strategies, USD bn (low/base/high band).
+        Published estimates run from about $200bn to "up to $2tn".
     cta_aum_low_bn, cta_aum_base_bn, cta_aum_high_bn
-        Industry AUM assumptions for trend followers (CTAs), USD bn.
+        AUM of trend followers (CTAs), USD bn (industry surveys: roughly $300-400bn).
+    buyback_annual_bn
+        Annual S&P 500 buybacks, USD bn (S&P DJI: $942.5bn in 2024).
     """
 
     model_config = SettingsConfigDict(env_prefix="FLOWDESK_", extra="ignore")
@@ -90,12 +93,13 @@ class Settings(BaseSettings):
     offline: bool = False
     http_timeout: float = Field(default=20.0, gt=0)
     http_retries: int = Field(default=3, ge=0, le=10)
-    aum_low_bn: float = Field(default=200.0, gt=0)
-    aum_base_bn: float = Field(default=500.0, gt=0)
-    aum_high_bn: float = Field(default=1000.0, gt=0)
+    volcontrol_aum_low_bn: float = Field(default=200.0, gt=0)
+    volcontrol_aum_base_bn: float = Field(default=600.0, gt=0)
+    volcontrol_aum_high_bn: float = Field(default=2000.0, gt=0)
     cta_aum_low_bn: float = Field(default=200.0, gt=0)
     cta_aum_base_bn: float = Field(default=350.0, gt=0)
     cta_aum_high_bn: float = Field(default=500.0, gt=0)
+    buyback_annual_bn: float = Field(default=942.5, gt=0)
 
     @field_validator("fred_api_key")
     @classmethod
