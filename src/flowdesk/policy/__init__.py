@@ -1,0 +1,29 @@
+"""Monetary policy: FedWatch, a curve-implied proxy, the target range, event attribution.
+
+FedWatch turns futures into meeting probabilities; the proxy stands in without
+futures.
+
+Modules, one concern each: :mod:`~flowdesk.policy.fedwatch` (pure CME engine),
+:mod:`~flowdesk.policy.futures_input` (reading a user's futures CSV),
+:mod:`~flowdesk.policy.proxy`, :mod:`~flowdesk.policy.target`,
+:mod:`~flowdesk.policy.attribution` and :mod:`~flowdesk.policy.model`
+(:class:`FedPolicy`, which loads data and ties them together).
+"""
+
+from __future__ import annotations
+
+from flowdesk.policy.fedwatch import FedWatchResult, MeetingProbabilities, fedwatch
+from flowdesk.policy.futures_input import read_futures_csv
+from flowdesk.policy.model import FedPolicy, PolicyResult
+from flowdesk.policy.target import TargetRange, target_range
+
+__all__ = [
+    "FedPolicy",
+    "FedWatchResult",
+    "MeetingProbabilities",
+    "PolicyResult",
+    "TargetRange",
+    "fedwatch",
+    "read_futures_csv",
+    "target_range",
+]

@@ -1,0 +1,447 @@
+"""FedPolicy: FOMC meeting probabilities, the curve-implied proxy and event attribution.
+
+:meth:`FedPolicy.estimate` loads point-in-time data and returns a frozen
+:class:`PolicyResult`. With a futures curve the meeting probabilities are
+FedWatch's (CME method, :mod:`flowdesk.policy.fedwatch`); without one they come
+from the curve-implied proxy (:mod:`flowdesk.policy.proxy`) and are labelled as
+a proxy everywhere. Units: rates in percent, changes in basis points (bp) or
+percentage points (pp) as named, probabilities as fractions 0-1 in data and
+percent in text.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from flowdesk.data.api import load
+from flowdesk.dates import DateLike, parse_date
+from flowdesk.errors import ConfigError, DataError
+from flowdesk.policy.attribution import AttributionResult, attribute
+from flowdesk.policy.fedwatch import FedWatchResult, MeetingProbabilities, fedwatch
+from flowdesk.policy.proxy import Allocation, ProxyResult, proxy_history, proxy_meetings
+from flowdesk.policy.target import TargetRange, target_range
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+    from flowdesk.config import Settings
+
+__all__ = ["CONVENTIONS", "FedPolicy", "PolicyResult"]
+
+Source = Literal["futures", "curve_proxy"]
+Chart = Literal["next_meeting", "proxy_history", "variance_shares"]
+
+LABELS = {"futures": "FedWatch (CME method)", "curve_proxy": "curve-implied proxy"}
+CONVENTIONS = (
+    "Meetings: p_cut/p_hold/p_hike are conditional per-meeting moves (from whatever range"
+    " the previous meeting left); p_below/p_at/p_above_today and the distribution are"
+    " cumulative, relative to today's target range. expected_rate is the implied effective"
+    " rate after the meeting (%). FedWatch: CME method over 30-day fed funds futures"
+    " (implied rate = 100 - price; meeting day counted as post-meeting; expected change split"
+    " between adjacent 25 bp steps). Proxy: 3-month bill net of its trailing realized spread"
+    " to the effective rate, moves placed on scheduled meetings; a proxy, not FedWatch."
+    " Attribution: share of the sum of squared daily moves (S&P 500 log returns in %;"
+    " daily changes of DGS2 and of the proxy's 3-month expected rate in bp) on FOMC"
+    " decision, payrolls, CPI (rule date +/- 1 weekday) and other days, with 95% circular"
+    " block-bootstrap intervals."
+)
+_SERIES_UNITS = {
+    "SP500": "% log return",
+    "DGS2": "bp daily change",
+    "proxy_3m": "bp daily change",
+}
+
+
+def _pct(value: float) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{100 * value:.1f}%"
+
+
+@dataclass(frozen=True, eq=False)
+class PolicyResult:
+    """Policy-path estimate as of one date.
+
+    Attributes
+    ----------
+    asof
+        As-of date: only data published by then were used.
+    source
+        ``"futures"`` (FedWatch, CME method) or ``"curve_proxy"``.
+    target
+        Today's target range and where it came from.
+    meetings
+        Upcoming meetings priced by the source, in date order.
+    fedwatch
+        The full FedWatch result (``None`` without futures).
+    proxy
+        The curve proxy (always computed; its history feeds charts and attribution).
+    attribution
+        Event attribution over the trailing sample (``None`` if it failed; see notes).
+    notes
+        Caveats and inputs left out.
+    last_obs
+        Input id -> date of its last observation used.
+    history_years
+        Years of proxy history kept for charts.
+    """
+
+    asof: pd.Timestamp
+    source: Source
+    target: TargetRange
+    meetings: tuple[MeetingProbabilities, ...]
+    fedwatch: FedWatchResult | None
+    proxy: ProxyResult
+    attribution: AttributionResult | None
+    notes: tuple[str, ...] = ()
+    last_obs: Mapping[str, pd.Timestamp | None] = field(default_factory=dict)
+    history_years: int = 5
+
+    @property
+    def label(self) -> str:
+        """``"FedWatch (CME method)"`` or ``"curve-implied proxy"``."""
+        return LABELS[self.source]
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """Proxy history over the last ``history_years`` years (for charts)."""
+        start = self.asof - pd.DateOffset(years=self.history_years)
+        return self.proxy.history.loc[self.proxy.history.index > start]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per meeting: both probability views, rates and the likeliest range."""
+        if self.fedwatch is not None:
+            return self.fedwatch.to_frame()
+        return FedWatchResult(self.asof, (self.target.low, self.target.high), self.meetings,
+                              pd.DataFrame()).to_frame()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (stable keys; floats rounded; dates ``YYYY-MM-DD``)."""
+        note = (
+            self.proxy.note
+            if self.source == "curve_proxy"
+            else f"FedWatch (CME method) from {len(self.fedwatch.months)} futures contracts"
+            if self.fedwatch is not None
+            else ""
+        )
+        return {
+            "model": "FedPolicy",
+            "source": self.source,
+            "label": self.label,
+            "note": note,
+            "asof": f"{self.asof:%Y-%m-%d}",
+            "target_range": self.target.to_dict(),
+            "meetings": [m.to_dict() for m in self.meetings],
+            "conventions": CONVENTIONS,
+            "proxy": self.proxy.to_dict(),
+            "attribution": None if self.attribution is None else self.attribution.to_dict(),
+            "notes": list(self.notes),
+            "last_obs": {
+                k: None if v is None else f"{v:%Y-%m-%d}" for k, v in self.last_obs.items()
+            },
+        }
+
+    def _meeting_table(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                {
+                    "Meeting": f"{m.date:%Y-%m-%d}",
+                    "Cut": _pct(m.p_cut),
+                    "Hold": _pct(m.p_hold),
+                    "Hike": _pct(m.p_hike),
+                    "Below today": _pct(m.p_below),
+                    "At today": _pct(m.p_at),
+                    "Above today": _pct(m.p_above),
+                    "Exp. rate (%)": f"{m.expected_rate:.3f}",
+                    "Likeliest range (%)": m.most_likely,
+                }
+                for m in self.meetings
+            ]
+        )
+
+    def _attribution_table(self) -> pd.DataFrame:
+        rows = []
+        if self.attribution is None:
+            return pd.DataFrame()
+        for label, table in self.attribution.shares.items():
+            for cls, row in table.iterrows():
+                rows.append(
+                    {
+                        "Series": label,
+                        "Days": cls,
+                        "Share of days": _pct(row["day_share"]),
+                        "Share of variance": _pct(row["var_share"]),
+                        "95% interval": f"{_pct(row['ci_low'])} - {_pct(row['ci_high'])}",
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        """Plain-text summary: source label, target, meetings, proxy, attribution, notes."""
+        cur = self.proxy.current
+        lines = [
+            f"Fed policy path as of {self.asof:%Y-%m-%d} -- {self.label}"
+            + ("" if self.source == "futures" else " (not FedWatch: no futures given)"),
+            f"Target range: {self.target.label}% ({self.target.source}"
+            + (f", {self.target.obs_date:%Y-%m-%d}" if self.target.obs_date is not None else "")
+            + ")",
+            "",
+            self._meeting_table().to_string(index=False) if self.meetings else "No meetings.",
+            "",
+            f"Curve proxy on {pd.Timestamp(cur.name):%Y-%m-%d}: effective rate {cur['effr']:.2f}%,"
+            f" 3-month bill {cur['bill']:.2f}% minus spread {cur['spread']:+.2f} pp ="
+            f" {cur['implied_3m']:.2f}% expected average; expected change per meeting"
+            f" {100 * cur['delta']:+.1f} bp; 2-year minus effective"
+            f" {cur['dgs2_minus_effr']:+.2f} pp.",
+        ]
+        if self.attribution is not None:
+            a = self.attribution
+            lines += [
+                "",
+                f"Event attribution {a.start:%Y-%m-%d} to {a.end:%Y-%m-%d}"
+                " (share of squared daily moves):",
+                self._attribution_table().to_string(index=False),
+                "",
+                f"Largest {a.swing_series} moves on days without data or decisions (bp):",
+                a.swings.round(3).to_string(),
+            ]
+        lines += ["", CONVENTIONS]
+        if self.notes:
+            lines += ["", "Notes:", *(f"- {n}" for n in self.notes)]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        meetings = self._meeting_table().to_html(index=False, border=0, escape=True)
+        shares = self._attribution_table().to_html(index=False, border=0, escape=True)
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        return (
+            f"<div><strong>Fed policy path as of {self.asof:%Y-%m-%d} &middot;"
+            f" {html.escape(self.label)}</strong><p>Target range {self.target.label}%"
+            f" ({html.escape(self.target.source)})</p>{meetings}{shares}"
+            f"<p><small>{html.escape(CONVENTIONS)}</small></p>"
+            + (f"<ul>{notes}</ul>" if notes else "")
+            + "</div>"
+        )
+
+    def plot(self, which: Chart = "next_meeting") -> go.Figure:
+        """One chart as a plotly Figure.
+
+        Parameters
+        ----------
+        which
+            ``"next_meeting"``, ``"proxy_history"`` or ``"variance_shares"``.
+        """
+        from flowdesk.report import figures_policy
+
+        makers = {
+            "next_meeting": figures_policy.next_meeting_figure,
+            "proxy_history": figures_policy.proxy_history_figure,
+            "variance_shares": figures_policy.variance_shares_figure,
+        }
+        if which not in makers:
+            raise ConfigError(f"plot: unknown chart {which!r}; choose one of {sorted(makers)}")
+        return makers[which](self)
+
+
+class FedPolicy:
+    """Point-in-time FOMC path: FedWatch from futures, else a labelled curve proxy.
+
+    Parameters
+    ----------
+    allocation
+        How the proxy spreads the bill-implied change over meetings in its window
+        (``"equal"`` or ``"next"``, see :mod:`flowdesk.policy.proxy`).
+    attribution_years
+        Trailing years of the attribution sample (``None``: all, from 2000).
+    n_boot, block, seed
+        Bootstrap draws, block length (sessions) and seed of the attribution.
+    history_years
+        Years of proxy history kept for charts.
+    calendar
+        Optional ``date, kind`` event calendar overriding the release rules.
+    """
+
+    def __init__(
+        self,
+        *,
+        allocation: Allocation = "equal",
+        attribution_years: int | None = 10,
+        n_boot: int = 1000,
+        block: int = 10,
+        seed: int = 0,
+        history_years: int = 5,
+        calendar: pd.DataFrame | None = None,
+    ) -> None:
+        if allocation not in ("equal", "next"):
+            raise ConfigError(f"allocation: expected 'equal' or 'next', got {allocation!r}")
+        for name, value in (("history_years", history_years), ("n_boot", n_boot),
+                            ("block", block), ("attribution_years", attribution_years)):
+            if name == "attribution_years" and value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name}: expected a positive integer, got {value!r}")
+        self.allocation: Allocation = allocation
+        self.attribution_years = attribution_years
+        self.n_boot, self.block, self.seed = n_boot, block, seed
+        self.history_years = history_years
+        self.calendar = calendar
+
+    def __repr__(self) -> str:
+        return (f"FedPolicy(allocation={self.allocation!r}, attribution_years="
+                f"{self.attribution_years}, n_boot={self.n_boot})")
+
+    def estimate(
+        self,
+        asof: DateLike | None = None,
+        *,
+        futures: pd.DataFrame | None = None,
+        target: tuple[float, float] | None = None,
+        settings: Settings | None = None,
+    ) -> PolicyResult:
+        """Estimate the policy path from data published by ``asof``.
+
+        Parameters
+        ----------
+        asof
+            As-of date; default the last S&P 500 close.
+        futures
+            30-day fed funds futures, ``month``/``price`` columns (optionally
+            ``date``, the price date, which must not be after ``asof``).
+        target
+            Override of today's target range ``(low, high)`` in percent.
+        settings
+            Settings (cache directory).
+
+        Raises
+        ------
+        DataError
+            Missing inputs, futures priced after ``asof``, or bad futures (see
+            :func:`~flowdesk.policy.fedwatch.fedwatch`).
+        ConfigError
+            Bad ``asof`` or target override.
+        """
+        from flowdesk.overview import resolve_asof
+
+        asof_ts = resolve_asof(parse_date(asof, "asof"), settings=settings)
+        notes: list[str] = []
+        tgt = target_range(asof_ts, override=target, settings=settings)
+        if tgt.note:
+            notes.append(f"target range {tgt.label}: {tgt.note}")
+        decisions = load("FOMC_DECISIONS", settings=settings)
+        scheduled = pd.DatetimeIndex(decisions.index[decisions["scheduled"] == 1])
+        data = {sid: load(sid, asof=asof_ts, settings=settings)
+                for sid in ("DGS3MO", "DGS2", "DFF", "SP500")}
+        history = proxy_history(
+            data["DGS3MO"], data["DGS2"], data["DFF"], scheduled,
+            decisions=pd.DatetimeIndex(decisions.index),
+            decision_changes=_known_changes(asof_ts, settings),
+            allocation=self.allocation,
+        )
+        valid = history.dropna(subset=["delta"])
+        if valid.empty:
+            raise DataError(f"curve proxy: no complete inputs published by {asof_ts:%Y-%m-%d}")
+        current = valid.iloc[-1]
+        data_date = pd.Timestamp(current.name)
+        proxy = ProxyResult(
+            asof_ts, history, current,
+            proxy_meetings(current, data_date, scheduled, (tgt.low, tgt.high),
+                           self.allocation, after=asof_ts),
+            self.allocation,
+        )
+        if (asof_ts - data_date).days > 5:
+            passed = scheduled[(scheduled > data_date) & (scheduled <= asof_ts)]
+            notes.append(
+                f"curve proxy inputs end {data_date:%Y-%m-%d}, {(asof_ts - data_date).days}"
+                f" days before {asof_ts:%Y-%m-%d}; the proxy describes that date"
+                + (f" and the meeting(s) of {', '.join(f'{d:%Y-%m-%d}' for d in passed)}"
+                   " since then are not reflected" if len(passed) else "")
+            )
+        fw = None
+        if futures is not None:
+            # Past unscheduled decisions still make their month unclean; future ones
+            # cannot be known on asof.
+            known = scheduled.union(decisions.index[decisions.index <= asof_ts])
+            fw = fedwatch(_check_futures(futures, asof_ts, notes), known,
+                          (tgt.low, tgt.high), asof_ts, start_rate=float(current["effr"]))
+            notes.extend(fw.notes)
+        else:
+            notes.append(proxy.note)
+        attribution = self._attribution(data, history, decisions.index, asof_ts, notes)
+        return PolicyResult(
+            asof=asof_ts,
+            source="futures" if fw is not None else "curve_proxy",
+            target=tgt,
+            meetings=fw.meetings if fw is not None else proxy.meetings,
+            fedwatch=fw,
+            proxy=proxy,
+            attribution=attribution,
+            notes=tuple(notes),
+            last_obs={sid: (s.index[-1] if len(s) else None) for sid, s in data.items()},
+            history_years=self.history_years,
+        )
+
+    def _attribution(
+        self,
+        data: Mapping[str, pd.Series],
+        history: pd.DataFrame,
+        fomc: pd.DatetimeIndex,
+        asof: pd.Timestamp,
+        notes: list[str],
+    ) -> AttributionResult | None:
+        start = (asof - pd.DateOffset(years=self.attribution_years)
+                 if self.attribution_years is not None else pd.Timestamp("2000-01-01"))
+        sp = data["SP500"]
+        moves = {
+            "SP500": 100 * np.log(sp).diff(),
+            "DGS2": 100 * data["DGS2"].diff(),
+            "proxy_3m": 100 * history["implied_3m"].diff(),
+        }
+        moves = {k: v.loc[v.index > start].dropna() for k, v in moves.items()}
+        try:
+            result = attribute(
+                moves, fomc, units=_SERIES_UNITS, swing_series="DGS2", calendar=self.calendar,
+                n_boot=self.n_boot, block=self.block, seed=self.seed,
+            )
+        except DataError as exc:
+            notes.append(f"event attribution unavailable: {exc}")
+            return None
+        for column in ("p_cut_next", "p_hike_next"):
+            change = 100 * history[column].diff()
+            result.swings[f"{column}_pp"] = change.reindex(result.swings.index)
+        return result
+
+
+def _known_changes(asof: pd.Timestamp, settings: Settings | None) -> dict[pd.Timestamp, float]:
+    try:
+        table = load("FOMC_TARGETS", settings=settings)
+    except DataError:
+        return {}
+    # Decisions are public the day they are made: only those by asof.
+    table = table.loc[table.index <= asof]
+    return {pd.Timestamp(d): float(v) / 100 for d, v in table["bps_change"].items()}
+
+
+def _check_futures(futures: pd.DataFrame, asof: pd.Timestamp, notes: list[str]) -> pd.DataFrame:
+    if not isinstance(futures, pd.DataFrame):
+        raise ConfigError(f"futures: expected a DataFrame with month and price, got "
+                          f"{type(futures).__name__}")
+    if "date" in futures.columns and len(futures):
+        dates = pd.to_datetime(futures["date"])
+        if (dates > asof).any():
+            late = futures.loc[dates > asof, "month"].tolist()
+            raise DataError(
+                f"futures: prices of {', '.join(map(str, late))} are dated after asof"
+                f" {asof:%Y-%m-%d}; use prices published by then"
+            )
+        oldest = dates.min()
+        if (asof - oldest).days > 5:
+            notes.append(f"futures prices as old as {oldest:%Y-%m-%d} used for {asof:%Y-%m-%d}")
+    return futures

@@ -1,0 +1,173 @@
+"""Policy section: next-meeting odds, proxy history and event attribution.
+
+The odds are FedWatch's with futures, otherwise a curve proxy labelled as such.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from typing import TYPE_CHECKING, Literal
+
+import pandas as pd
+
+from flowdesk.report.sections import KeyNumber, ReportContext, Section
+
+if TYPE_CHECKING:
+    from flowdesk.policy.model import PolicyResult
+
+__all__ = ["ID", "TITLE", "build", "section_from_result"]
+
+ID = "policy"
+TITLE = "Policy"
+
+
+def _change(
+    history: pd.DataFrame, column: str, horizon: Literal["1w", "1m", "1y"], scale: float
+) -> float | None:
+    from flowdesk.overview import horizon_change
+
+    value = horizon_change(history[column].dropna() * scale, horizon, "diff")
+    return None if pd.isna(value) else value
+
+
+def _key_numbers(result: PolicyResult) -> list[KeyNumber]:
+    cur = result.proxy.current
+    data_date = pd.Timestamp(cur.name)
+    history = result.proxy.history
+    numbers = [
+        KeyNumber("Target range, lower bound", result.target.low, "percent",
+                  result.target.obs_date, digits=2),
+        KeyNumber("Target range, upper bound", result.target.high, "percent",
+                  result.target.obs_date, digits=2),
+    ]
+    if result.meetings:
+        m = result.meetings[0]
+        obs = result.asof if result.source == "futures" else data_date
+        tag = f"next meeting {m.date:%Y-%m-%d}, {result.label}"
+        numbers += [
+            KeyNumber(f"P(cut), {tag}", 100 * m.p_cut, "percent", obs, digits=1),
+            KeyNumber(f"P(hold), {tag}", 100 * m.p_hold, "percent", obs, digits=1),
+            KeyNumber(f"P(hike), {tag}", 100 * m.p_hike, "percent", obs, digits=1),
+            KeyNumber(f"Expected rate after {m.date:%Y-%m-%d} ({result.label})",
+                      m.expected_rate, "percent", obs, digits=3),
+        ]
+    numbers += [
+        KeyNumber(
+            "Proxy P(cut) at next meeting (curve-implied proxy)", 100 * float(cur["p_cut_next"]),
+            "percent", data_date,
+            change_1w=_change(history, "p_cut_next", "1w", 100),
+            change_1m=_change(history, "p_cut_next", "1m", 100),
+            change_1y=_change(history, "p_cut_next", "1y", 100),
+            change_unit="pp", digits=1,
+        ),
+        KeyNumber(
+            "Proxy expected average rate, next 3 months", float(cur["implied_3m"]), "percent",
+            data_date,
+            change_1w=_change(history, "implied_3m", "1w", 100),
+            change_1m=_change(history, "implied_3m", "1m", 100),
+            change_1y=_change(history, "implied_3m", "1y", 100),
+            change_unit="bp", digits=2,
+        ),
+        KeyNumber(
+            "2-year yield minus effective rate", float(cur["dgs2_minus_effr"]),
+            "percentage points", data_date,
+            change_1w=_change(history, "dgs2_minus_effr", "1w", 100),
+            change_1m=_change(history, "dgs2_minus_effr", "1m", 100),
+            change_1y=_change(history, "dgs2_minus_effr", "1y", 100),
+            change_unit="bp", digits=2,
+        ),
+    ]
+    if result.attribution is not None:
+        end = result.attribution.end
+        for label, name in (("SP500", "S&P 500 returns"), ("DGS2", "2-year yield changes")):
+            table = result.attribution.shares.get(label)
+            if table is None:
+                continue
+            for cls, what in (("fomc", "FOMC decision"), ("none", "no-data, no-decision")):
+                row = table.loc[cls]
+                numbers.append(
+                    KeyNumber(
+                        f"{name}: share of daily variance on {what} days (95% CI"
+                        f" {100 * row['ci_low']:.1f}-{100 * row['ci_high']:.1f}%; these days are"
+                        f" {100 * row['day_share']:.1f}% of all)",
+                        100 * float(row["var_share"]), "percent of variance", end, digits=1,
+                    )
+                )
+    return numbers
+
+
+def _headline(result: PolicyResult) -> str:
+    parts = []
+    if result.meetings:
+        m = result.meetings[0]
+        parts.append(
+            f"{html.escape(result.label)}: next FOMC meeting {m.date:%Y-%m-%d}, cut"
+            f" {100 * m.p_cut:.0f}%, hold {100 * m.p_hold:.0f}%, hike {100 * m.p_hike:.0f}%;"
+            f" most likely range {html.escape(m.most_likely)}% (today"
+            f" {html.escape(result.target.label)}%)."
+        )
+    if result.source == "curve_proxy":
+        parts.append(
+            "No fed funds futures were given, so these odds are a curve-implied proxy from the"
+            " 3-month bill, <strong>not</strong> CME FedWatch."
+        )
+    a = result.attribution
+    if a is not None and "DGS2" in a.shares:
+        none = a.shares["DGS2"].loc["none"]
+        parts.append(
+            f"From {a.start:%Y-%m-%d} to {a.end:%Y-%m-%d}, days with no FOMC decision, payrolls"
+            f" or CPI release ({100 * none['day_share']:.0f}% of days) carried"
+            f" {100 * none['var_share']:.0f}% of the variance of daily 2-year yield changes"
+            f" (95% CI {100 * none['ci_low']:.0f}-{100 * none['ci_high']:.0f}%)."
+        )
+    return f"<p>{' '.join(parts)}</p>" if parts else ""
+
+
+def _warning(section: Section, result: PolicyResult) -> str | None:
+    stale = [
+        f"{row.series_id} (last {row.last:%Y-%m-%d}, {row.age_days} days old)"
+        for row in section.freshness_rows()
+        if row.stale and row.last is not None
+    ]
+    messages = list(result.notes)
+    if stale:
+        messages.append("Stale inputs for this as-of date: " + ", ".join(stale) + ".")
+    return " ".join(messages) or None
+
+
+def section_from_result(result: PolicyResult) -> Section:
+    """Turn a :class:`~flowdesk.policy.model.PolicyResult` into a report section."""
+    from flowdesk.policy.model import CONVENTIONS
+    from flowdesk.report import figures_policy
+
+    section = Section(
+        id=ID,
+        title=TITLE,
+        asof=result.asof,
+        body_html=_headline(result),
+        figures=(
+            (f"{ID}-next-meeting", figures_policy.next_meeting_figure(result)),
+            (f"{ID}-proxy-history", figures_policy.proxy_history_figure(result)),
+            (f"{ID}-variance-shares", figures_policy.variance_shares_figure(result)),
+        ),
+        key_numbers=tuple(_key_numbers(result)),
+        methodology=(
+            f"{CONVENTIONS} Target range source: {result.target.source}. Payroll dates follow"
+            " BLS's rule (third Friday after the week containing the 12th); CPI dates are"
+            " approximate (the Wednesday on the 9th-15th, +/- 1 weekday). Proxy changes over"
+            " 1w/1m/1y are differences in percentage points (probabilities) or bp (rates)."
+        ),
+        freshness=dict(result.last_obs),
+    )
+    return dataclasses.replace(section, note=_warning(section, result))
+
+
+def build(ctx: ReportContext) -> Section:
+    """Estimate the policy path for ``ctx.asof`` and build its section.
+
+    The report has no futures input, so its odds are the labelled curve proxy.
+    """
+    from flowdesk.policy.model import FedPolicy
+
+    return section_from_result(FedPolicy().estimate(ctx.asof, settings=ctx.settings))
