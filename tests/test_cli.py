@@ -188,3 +188,46 @@ def test_failed_update_prints_a_warning_and_exit_1(
     assert code == 1
     assert "warning:" in err and "keeping the cached/snapshot data" in err
     assert "failed" in out
+
+
+def test_fed_reproduces_cme_example_from_a_futures_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    curve = tmp_path / "ff.csv"
+    curve.write_text("month,price\n2015-08,99.8675\n2015-09,99.805\n", encoding="utf-8")
+    code, out, _ = run(capsys, "fed", "--asof", "2015-08-25", "--futures", str(curve),
+                       "--target-low", "0", "--target-high", "0.25", "--format", "json")
+    payload = json.loads(out)
+    assert code == 0 and payload["source"] == "futures"
+    first = payload["meetings"][0]
+    # CME's worked example: P(hike) = (0.26643 - 0.1325) / 0.25 = 53.6%.
+    assert first["date"] == "2015-09-17"
+    assert first["p_hike"] == pytest.approx(0.536, abs=5e-4)
+    assert {"p_cut", "p_hold", "expected_rate", "distribution"} <= set(first)
+
+
+def test_fed_without_futures_is_a_labelled_proxy(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "fed", "--asof", "2024-09-10", "--format", "json")
+    payload = json.loads(out)
+    assert code == 0 and payload["source"] == "curve_proxy"
+    assert payload["note"].startswith("proxy:")
+    code, out, _ = run(capsys, "fed", "--asof", "2024-09-10")
+    assert "not FedWatch" in out
+
+
+@pytest.mark.parametrize(
+    ("body", "extra", "fragment"),
+    [
+        ("month,price\n2015-08,99.8675\n2015-08,99.805\n", (), "duplicate"),
+        ("month,price\n2015-08,120\n2015-09,99.805\n", (), "price"),
+        ("month,price\n", (), "no data rows"),
+        ("month,price\n2015-08,99.8675\n2015-09,99.805\n", ("--target-low", "0"),
+         "--target-low and --target-high"),
+    ],
+)
+def test_fed_bad_input(capsys: pytest.CaptureFixture[str], tmp_path: Path, body: str,
+                       extra: tuple[str, ...], fragment: str) -> None:
+    curve = tmp_path / "ff.csv"
+    curve.write_text(body, encoding="utf-8")
+    code, _, err = run(capsys, "fed", "--asof", "2015-08-25", "--futures", str(curve), *extra)
+    assert code == 2 and fragment in err and "Traceback" not in err

@@ -382,6 +382,47 @@ def data_import(
         )
 
 
+# ---------------------------------------------------------------- models
+def _emit(result: Any, fmt: OutputFormat) -> None:
+    """Print a model result: its JSON dict, or its plain-text summary."""
+    if fmt is OutputFormat.json:
+        _print_json(result.to_dict())
+    else:
+        # Plain text so tables in the summary are not re-wrapped to the terminal width.
+        sys.stdout.write(result.summary().rstrip() + "\n")
+
+
+@app.command("fed")
+@handle_errors
+def fed(
+    asof: AsofOption = None,
+    futures: Annotated[
+        Path | None,
+        typer.Option(
+            "--futures", help="CSV of 30-day fed funds futures: columns month (YYYY-MM), price."
+        ),
+    ] = None,
+    target_low: Annotated[
+        float | None, typer.Option("--target-low", help="Lower bound of today's target range, %.")
+    ] = None,
+    target_high: Annotated[
+        float | None, typer.Option("--target-high", help="Upper bound of today's target range, %.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Meeting-by-meeting Fed probabilities: FedWatch from futures, else a labelled curve proxy."""
+    from flowdesk.errors import ConfigError
+    from flowdesk.policy.futures_input import read_futures_csv
+    from flowdesk.policy.model import FedPolicy
+
+    if (target_low is None) != (target_high is None):
+        raise ConfigError("--target-low and --target-high must be given together")
+    target = (target_low, target_high) if target_low is not None else None
+    curve = read_futures_csv(futures) if futures is not None else None
+    result = FedPolicy().estimate(asof, futures=curve, target=target, settings=_settings())
+    _emit(result, fmt)
+
+
 # ---------------------------------------------------------------- report
 @app.command("report")
 @handle_errors
