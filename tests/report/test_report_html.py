@@ -65,7 +65,7 @@ def test_toc_lists_every_section_and_numbers_carry_units_and_dates(tmp_path: Pat
         obs = re.search(r'<td class="obs">.*?(\d{4}-\d{2}-\d{2}).*?</td>', row, flags=re.S)
         assert obs is not None, row
         for change in re.findall(r'<td class="num change">([^<]*)</td>', row):
-            assert change == "n/a" or re.fullmatch(r"[+-][\d,.]+(%| pp| pts| USD bn)", change)
+            assert change == "n/a" or re.fullmatch(r"[+-][\d,.]+(%| pp| pts| bp| USD bn)", change)
 
     # Units written out by hand for a few rows, with their observation dates.
     by_label = {re.search(r'data-label="([^"]+)"', r).group(1): r for r in rows}
@@ -140,8 +140,9 @@ def test_failing_section_is_shown_unavailable_and_others_render(
         *sections_module.SECTIONS,
     ])
     result = build_report(ASOF, tmp_path / "report.html")
-    assert [(s.id, s.status) for s in result.sections] == [("flows", "unavailable"),
-                                                           ("overview", "ok")]
+    statuses = [(s.id, s.status) for s in result.sections]
+    assert statuses[0] == ("flows", "unavailable")
+    assert ("overview", "ok") in statuses[1:]
     page = _strip_plotly(result.path.read_text(encoding="utf-8"))
     flows = re.search(r'<section id="flows".*?</section>', page, flags=re.S).group(0)
     assert "Unavailable:</strong> needs futures data &lt;not shipped&gt;" in flows
@@ -174,8 +175,10 @@ def test_to_dict_shape_is_json_ready(tmp_path: Path) -> None:
     assert set(data) == {"asof", "path", "sections"}
     assert data["asof"] == "2020-03-20"
     assert data["path"] == str(tmp_path / "report.html")
-    (section,) = data["sections"]
-    assert set(section) == {"id", "title", "status", "key_numbers", "note"}
+    assert [s["id"] for s in data["sections"]][0] == "overview"
+    for entry in data["sections"]:
+        assert set(entry) == {"id", "title", "status", "key_numbers", "note"}
+    section = data["sections"][0]
     assert section["status"] == "ok"
     first = section["key_numbers"][0]
     assert set(first) == {"label", "value", "unit", "obs_date", "change_1w", "change_1m",
