@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from _util import median_time, report
 
+from _util import median_time, report
 from flowdesk.flows import kernels as k
 
 N_T, N_A = 10_000, 5_000

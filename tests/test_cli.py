@@ -231,3 +231,25 @@ def test_fed_bad_input(capsys: pytest.CaptureFixture[str], tmp_path: Path, body:
     curve.write_text(body, encoding="utf-8")
     code, _, err = run(capsys, "fed", "--asof", "2015-08-25", "--futures", str(curve), *extra)
     assert code == 2 and fragment in err and "Traceback" not in err
+
+
+def test_vix_json_keys_and_a_known_panic_day(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "vix", "--asof", "2020-03-16", "--format", "json")
+    payload = json.loads(out)
+    assert code == 0
+    assert {"regime", "vix", "vix3m", "vix9d", "ratio_vix_vix3m", "forward_returns"} <= set(payload)
+    # Cboe's VIX close on 2020-03-16 was 82.69, its highest ever.
+    assert payload["vix"] == pytest.approx(82.69) and payload["regime"] == "panic_inversion"
+    cell = payload["forward_returns"]["all_inversions"]["21"]
+    assert {"mean", "ci_low", "ci_high", "n"} <= set(cell)
+    assert cell["ci_low"] <= cell["mean"] <= cell["ci_high"]
+
+
+def test_vix_table_and_bad_asof(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "vix", "--asof", "2017-11-03")
+    assert code == 0 and "calm_contango" in out
+    code, _, err = run(capsys, "vix", "--asof", "2017-13-03")
+    assert code == 2 and "invalid date" in err
+    for command in ("vix", "fed"):
+        code, _, err = run(capsys, command, "--asof", "2031-01-01")
+        assert code == 2 and "--asof 2031-01-01 is outside the data" in err

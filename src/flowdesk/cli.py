@@ -383,6 +383,17 @@ def data_import(
 
 
 # ---------------------------------------------------------------- models
+def _checked_asof(asof: str | None) -> Any:
+    """Parse ``--asof`` and require it inside the S&P 500 history (None passes through)."""
+    from flowdesk.dates import parse_date
+    from flowdesk.overview import resolve_asof
+
+    when = parse_date(asof, "--asof")
+    if when is None:
+        return None
+    return resolve_asof(when, settings=_settings(), argument="--asof")
+
+
 def _emit(result: Any, fmt: OutputFormat) -> None:
     """Print a model result: its JSON dict, or its plain-text summary."""
     if fmt is OutputFormat.json:
@@ -390,6 +401,15 @@ def _emit(result: Any, fmt: OutputFormat) -> None:
     else:
         # Plain text so tables in the summary are not re-wrapped to the terminal width.
         sys.stdout.write(result.summary().rstrip() + "\n")
+
+
+@app.command("vix")
+@handle_errors
+def vix(asof: AsofOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+    """VIX term structure: regime (calm, hedging-driven or panic inversion) and what followed."""
+    from flowdesk.vol import VixRegimes
+
+    _emit(VixRegimes().estimate(_checked_asof(asof), settings=_settings()), fmt)
 
 
 @app.command("fed")
@@ -419,7 +439,9 @@ def fed(
         raise ConfigError("--target-low and --target-high must be given together")
     target = (target_low, target_high) if target_low is not None else None
     curve = read_futures_csv(futures) if futures is not None else None
-    result = FedPolicy().estimate(asof, futures=curve, target=target, settings=_settings())
+    result = FedPolicy().estimate(
+        _checked_asof(asof), futures=curve, target=target, settings=_settings()
+    )
     _emit(result, fmt)
 
 

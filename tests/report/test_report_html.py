@@ -175,7 +175,7 @@ def test_to_dict_shape_is_json_ready(tmp_path: Path) -> None:
     assert set(data) == {"asof", "path", "sections"}
     assert data["asof"] == "2020-03-20"
     assert data["path"] == str(tmp_path / "report.html")
-    assert [s["id"] for s in data["sections"]][0] == "overview"
+    assert data["sections"][0]["id"] == "overview"
     for entry in data["sections"]:
         assert set(entry) == {"id", "title", "status", "key_numbers", "note"}
     section = data["sections"][0]

@@ -55,6 +55,15 @@ def test_appending_data_leaves_earlier_classifications_unchanged(
     pd.testing.assert_frame_equal(done, full.episodes.iloc[: len(done)])
 
 
+def test_fit_asof_drops_later_rows(data: pd.DataFrame) -> None:
+    cut = pd.Timestamp("2018-02-09")
+    a = VixRegimes(n_boot=10).fit(data, asof=cut)
+    b = VixRegimes(n_boot=10).fit(data.loc[:cut])
+    assert a.asof == cut and a.daily.index[-1] == cut
+    pd.testing.assert_frame_equal(a.daily, b.daily)
+    pd.testing.assert_frame_equal(a.forward, b.forward)
+
+
 def test_future_prices_do_not_change_the_classification() -> None:
     index = pd.bdate_range("2015-01-01", periods=400)
     rng = np.random.default_rng(0)
