@@ -253,3 +253,13 @@ def test_vix_table_and_bad_asof(capsys: pytest.CaptureFixture[str]) -> None:
     for command in ("vix", "fed"):
         code, _, err = run(capsys, command, "--asof", "2031-01-01")
         assert code == 2 and "--asof 2031-01-01 is outside the data" in err
+
+
+def test_drivers_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "drivers", "--asof", "2024-12-31", "--format", "json")
+    payload = json.loads(out)
+    assert code == 0
+    shares = payload["rolling_latest"]
+    assert set(shares) == {"flows", "policy", "data", "volatility", "other"}
+    assert sum(shares.values()) == pytest.approx(1.0, abs=1e-3)
+    assert payload["sample"]["end"] <= "2024-12-31"

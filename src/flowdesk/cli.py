@@ -412,6 +412,15 @@ def vix(asof: AsofOption = None, fmt: FormatOption = OutputFormat.table) -> None
     _emit(VixRegimes().estimate(_checked_asof(asof), settings=_settings()), fmt)
 
 
+@app.command("drivers")
+@handle_errors
+def drivers(asof: AsofOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+    """What moved the S&P 500: systematic flows vs policy vs data vs volatility."""
+    from flowdesk.drivers import Drivers
+
+    _emit(Drivers().estimate(_checked_asof(asof), settings=_settings()), fmt)
+
+
 @app.command("fed")
 @handle_errors
 def fed(

@@ -286,11 +286,12 @@ def build_sections(
 
 
 # Section modules import the classes above, so they are imported after them.
-from flowdesk.report.sections import overview, policy, volatility  # noqa: E402
+from flowdesk.report.sections import drivers, overview, policy, volatility  # noqa: E402
 
 #: The report's sections, in page order. Add one line per new section module.
 SECTIONS: list[SectionBuilder] = [
     SectionBuilder(overview.ID, overview.TITLE, overview.build),
     SectionBuilder(volatility.ID, volatility.TITLE, volatility.build),
     SectionBuilder(policy.ID, policy.TITLE, policy.build),
+    SectionBuilder(drivers.ID, drivers.TITLE, drivers.build),
 ]
