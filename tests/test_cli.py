@@ -263,3 +263,16 @@ def test_drivers_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert set(shares) == {"flows", "policy", "data", "volatility", "other"}
     assert sum(shares.values()) == pytest.approx(1.0, abs=1e-3)
     assert payload["sample"]["end"] <= "2024-12-31"
+
+
+def test_theses_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "theses", "--asof", "2024-06-28", "--format", "json")
+    payload = json.loads(out)
+    assert code == 0 and payload["asof"] == "2024-06-28"
+    assert len(payload["theses"]) == 7
+    verdicts = {"supported", "mixed", "not_supported", "insufficient_data"}
+    for thesis in payload["theses"]:
+        assert {"id", "title", "verdict", "reasons", "indicators"} <= set(thesis)
+        assert thesis["verdict"] in verdicts
+        for ind in thesis["indicators"]:
+            assert {"id", "value", "unit", "asof", "percentile", "stale"} <= set(ind)

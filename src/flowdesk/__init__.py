@@ -26,6 +26,10 @@ _LAZY = {
     "ConfigError": "flowdesk.errors",
     "ModelError": "flowdesk.errors",
     "MarketOverview": "flowdesk.overview",
+    "Scorecard": "flowdesk.macro",
+    "VixRegimes": "flowdesk.vol",
+    "FedPolicy": "flowdesk.policy.model",
+    "Drivers": "flowdesk.drivers",
     "build_report": "flowdesk.report",
 }
 

@@ -421,6 +421,15 @@ def drivers(asof: AsofOption = None, fmt: FormatOption = OutputFormat.table) -> 
     _emit(Drivers().estimate(_checked_asof(asof), settings=_settings()), fmt)
 
 
+@app.command("theses")
+@handle_errors
+def theses(asof: AsofOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+    """Macro thesis scorecard: seven claims, their indicators and verdicts (point in time)."""
+    from flowdesk.macro import Scorecard
+
+    _emit(Scorecard().estimate(_checked_asof(asof), settings=_settings()), fmt)
+
+
 @app.command("fed")
 @handle_errors
 def fed(

@@ -445,6 +445,78 @@ CATALOG: tuple[SeriesSpec, ...] = (
     _fred(
         "DEXUSUK", "US dollars per British pound", "USD per GBP", "daily", "fx", 1, positive=True
     ),
+    # Live-only series of the thesis monitor (ids and evidence in flowdesk.macro.live_series)
+    _fred(
+        "Y034RC1Q027SBEA",
+        "Private fixed investment: information processing equipment,"
+        " nominal, SAAR (live only, not in the snapshot)",
+        "USD bn",
+        "quarterly",
+        "growth",
+        _GDP_LAG,
+        positive=True,
+        notes="BEA NIPA table 5.5.5.",
+    ),
+    _fred(
+        "B985RC1Q027SBEA",
+        "Private fixed investment: software, nominal, SAAR (live only, not in the snapshot)",
+        "USD bn",
+        "quarterly",
+        "growth",
+        _GDP_LAG,
+        positive=True,
+        notes="BEA NIPA table 5.6.5.",
+    ),
+    _fred(
+        "MORTGAGE30US",
+        "30-year fixed-rate mortgage average, Freddie Mac PMMS, weekly"
+        " (live only, not in the snapshot)",
+        "percent",
+        "weekly",
+        "households",
+        0,
+        positive=True,
+    ),
+    _fred(
+        "MSPUS",
+        "Median sales price of houses sold, quarterly (live only, not in the snapshot)",
+        "USD",
+        "quarterly",
+        "households",
+        _GDP_LAG,
+        positive=True,
+        notes="Census/HUD New Residential Sales; not seasonally adjusted.",
+    ),
+    _fred(
+        "MEHOINUSA646N",
+        "Median household income, current dollars, annual (live only, not in the snapshot)",
+        "USD",
+        "annual",
+        "households",
+        620,
+        positive=True,
+        notes="Census CPS ASEC; dated 1 January of the income year, published the"
+        " following September.",
+    ),
+    _fred(
+        "CUSR0000SEHA",
+        "CPI: rent of primary residence, SA (live only, not in the snapshot)",
+        "index 1982-84=100",
+        "monthly",
+        "prices",
+        _CPI_LAG,
+        positive=True,
+    ),
+    _fred(
+        "CUUR0000SEEB03",
+        "CPI: day care and preschool, not seasonally adjusted (live only, not in the snapshot)",
+        "index",
+        "monthly",
+        "prices",
+        _CPI_LAG,
+        positive=True,
+        notes="Not seasonally adjusted: use year-on-year changes only.",
+    ),
     # Tables
     SeriesSpec(
         id="FOMC_DECISIONS",

@@ -286,7 +286,7 @@ def build_sections(
 
 
 # Section modules import the classes above, so they are imported after them.
-from flowdesk.report.sections import drivers, overview, policy, volatility  # noqa: E402
+from flowdesk.report.sections import drivers, overview, policy, theses, volatility  # noqa: E402
 
 #: The report's sections, in page order. Add one line per new section module.
 SECTIONS: list[SectionBuilder] = [
@@ -294,4 +294,5 @@ SECTIONS: list[SectionBuilder] = [
     SectionBuilder(volatility.ID, volatility.TITLE, volatility.build),
     SectionBuilder(policy.ID, policy.TITLE, policy.build),
     SectionBuilder(drivers.ID, drivers.TITLE, drivers.build),
+    SectionBuilder(theses.ID, theses.TITLE, theses.build),
 ]
