@@ -437,9 +437,26 @@ class Drivers:
         DataError
             If inputs are missing or the sample is too short.
         """
-        frame, notes, last_obs = build_driver_frame(asof, settings=settings, start=self.start)
-        result = self.fit(frame)
-        return DriversResult(**{**result.__dict__, "notes": tuple(notes), "last_obs": last_obs})
+        from flowdesk.memo import memoized
+        from flowdesk.overview import resolve_asof
+
+        when = resolve_asof(parse_date(asof, "asof"), settings=settings)
+        key = (
+            "drivers",
+            when,
+            self.window,
+            self.min_train,
+            self.refit_every,
+            self.attribution_window,
+            self.start,
+        )
+
+        def compute() -> DriversResult:
+            frame, notes, last_obs = build_driver_frame(when, settings=settings, start=self.start)
+            result = self.fit(frame)
+            return DriversResult(**{**result.__dict__, "notes": tuple(notes), "last_obs": last_obs})
+
+        return memoized(key, settings, compute)
 
 
 def build_driver_frame(
