@@ -539,7 +539,8 @@ class CTAResult:
         "tsmom_pivot_distance_pct", "tsmom_pivot_distance_sigma", "reason"}},
         "gross_exposure", "net_equity_exposure", "net_equity_bn", "idm",
         "ex_ante_vol", "vol_target", "aum_bn", "units"}``. Missing values are
-        ``None`` and ``reason`` says why (``None`` when the asset is complete).
+        ``None`` and ``reason`` says why (``None`` when the asset is complete); a
+        pivot no positive price can reach (zero or below) is ``None`` too.
         """
         assets: dict[str, Any] = {}
         sigma_now = self.sigma.iloc[-1]
@@ -560,7 +561,8 @@ class CTAResult:
                 "vol": float(self.vol[col].iloc[-1]),
             }
             for key, levels in (("pivots", self.pivots), ("tsmom_pivots", self.tsmom_pivots)):
-                lv = {_label(n): float(f[col].iloc[-1]) for n, f in levels.items()}
+                lv = {_label(n): _reachable(float(f[col].iloc[-1]), price)
+                      for n, f in levels.items()}
                 entry[key] = lv
                 entry[f"{key.removesuffix('s')}_distance_pct"] = {
                     h: 100.0 * (v - price) / abs(price) if price != 0 else np.nan
@@ -803,3 +805,13 @@ def flows_along(result: CTAResult, paths: np.ndarray) -> np.ndarray:
                                  arr[:, :-1]], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return pos - prev_pos * (arr / prev_price)
+
+
+def _reachable(level: float, price: float) -> float:
+    """A pivot a positive price cannot reach (zero or below) is no trigger: NaN.
+
+    The pivot algebra allows any real level (spreads and WTI in April 2020 went
+    negative), but for an asset trading above zero a negative solution only
+    says the signal keeps its sign at every price tomorrow.
+    """
+    return np.nan if price > 0 and level <= 0 else level

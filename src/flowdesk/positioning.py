@@ -1,0 +1,476 @@
+"""The flows desk: who must buy or sell, how much, and at what levels, on one date.
+
+Orchestration only: :meth:`FlowsDesk.estimate` loads the data published by
+``asof``, runs the existing flow models (:mod:`flowdesk.flows.volcontrol`,
+:mod:`~flowdesk.flows.cta`, :mod:`~flowdesk.flows.buybacks`,
+:mod:`~flowdesk.flows.stops`) and projects their flows with
+:func:`flowdesk.flows.scenarios.project`. No model arithmetic lives here.
+
+Conventions (printed by ``summary()`` and returned by ``to_dict()``: :data:`CONVENTIONS`)
+-----------------------------------------------------------------------------------
+Positions are fractions of AUM; dollars are USD bn as ``{low, base, high}`` AUM
+cases. Tapes move every asset by ``sigmas_per_day`` daily sigmas (std of the last
+:data:`SIGMA_WINDOW` simple returns; price differences over ``|price|`` when the
+window holds a non-positive price) per session; the Monte Carlo resamples blocks
+of the last :data:`MC_SESSIONS` sessions. CTA flows are the book's trades
+(:func:`flowdesk.flows.cta.flows_along`), vol-control flows the change in exposure
+x AUM. CTA assets with no price or position on the last session keep their last
+price (or none) along every path and get NaN flows and a note. Point in time:
+only data published by ``asof``; the Monte Carlo seed is fixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from flowdesk.dates import DateLike, parse_date
+from flowdesk.errors import ConfigError, DataError
+from flowdesk.flows.common import AumBand, expanding_percentile, frame_html, jsonable
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+    from flowdesk.config import Settings
+    from flowdesk.flows.buybacks import BuybackResult, Buybacks
+    from flowdesk.flows.cta import CTA, CTAResult
+    from flowdesk.flows.scenarios import ScenarioFlows
+    from flowdesk.flows.volcontrol import VolControl, VolControlResult
+
+__all__ = ["CONVENTIONS", "MC_SESSIONS", "SIGMA_WINDOW", "FlowsDesk", "FlowsDeskResult"]
+
+#: Daily returns behind each asset's tape sigma.
+SIGMA_WINDOW = 63
+#: Sessions of history the Monte Carlo resamples (ten years, or all there is).
+MC_SESSIONS = 2520
+_PAST_DAYS = 400  # buyback calendar kept behind the as-of date (the strip shows 3 months)
+_AHEAD_DAYS = 100  # and ahead of it: covers the 1m flows and a 2-month strip
+_TAPES = ("flat", "up", "down")
+_HORIZONS = ("1w", "1m")
+_CASES = ("low", "base", "high")
+_PIVOTS = ("short", "medium", "long")
+
+CONVENTIONS: dict[str, str] = {
+    "units": "positions: fraction of AUM; flows and positions in dollars: USD bn; "
+    "percentiles: 0-100, point in time vs the series' own history",
+    "bands": "{low, base, high} = the low/base/high AUM cases, not sorted numbers: a "
+    "negative flow has its smallest magnitude in 'low'",
+    "tapes": "flat = prices unchanged; up/down = each asset +/- k daily sigma per session "
+    "(compounding), sigma = std of the last 63 daily returns; 1w = 5, 1m = 21 sessions",
+    "monte_carlo": "moving-block bootstrap (block 5 sessions) of the last 2520 sessions of "
+    "daily returns, fixed seed; quantiles q05-q95 of the total flow",
+    "vol_control": "flow = change in aggregate exposure x AUM (AUM fixed); rolling "
+    "estimators subtract the mean, so a steady one-way tape looks calm to them",
+    "cta": "flow = trades (change in units held x price) summed over the horizon; pivots = "
+    "next-session price where each window's EWMAC (pivots) or TSMOM (tsmom_pivots) "
+    "signal flips; total = all assets with a position",
+    "buybacks": "blackout_share = share of S&P 500 companies in blackout (0-1); demand in "
+    "USD bn per session; 1w/1m = sum over the next 5/21 sessions of the known calendar",
+    "stops": "round numbers, recent swing highs/lows and CTA S&P 500 pivots within 5% of "
+    "spot (index points; distance in percent)",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class FlowsDeskResult:
+    """One date's positioning and projected flows (conventions: :data:`CONVENTIONS`).
+
+    Attributes
+    ----------
+    asof, session, spot
+        Requested date; last S&P 500 session on or before it and its close (points).
+    vol_control, cta, buybacks
+        The fitted model results; ``vc_snapshot``/``cta_snapshot``/``buyback_snapshot``
+        are their JSON-ready ``at``/``latest`` snapshots on ``session``.
+    vc_flows, cta_flows
+        Projections (``cta_flows.assets``: the assets with a position on ``session``).
+    buyback_flows
+        ``{"1w", "1m"}``: buyback demand over the next 5/21 sessions, USD bn.
+    stops
+        Candidate stop levels near spot (:func:`flowdesk.flows.stops.candidate_levels`).
+    history
+        Per session: ``vc_exposure``, ``vc_percentile``, ``cta_sp500_position``,
+        ``cta_sp500_pct_of_max``, ``cta_sp500_percentile``, ``cta_net_equity``,
+        ``cta_net_equity_percentile`` (fractions of AUM, percent of max, 0-100).
+    daily_sigma, obs_date
+        Tape sigma per CTA asset (fraction); last observation of each input by ``asof``.
+    universe, asset
+        CTA universe; the asset the per-asset output is filtered to (``None``: all).
+    notes, params
+        Missing inputs and caveats; desk options.
+    """
+
+    asof: pd.Timestamp
+    session: pd.Timestamp
+    spot: float
+    vol_control: VolControlResult
+    cta: CTAResult
+    buybacks: BuybackResult
+    vc_flows: ScenarioFlows
+    cta_flows: ScenarioFlows
+    vc_snapshot: dict[str, Any]
+    cta_snapshot: dict[str, Any]
+    buyback_snapshot: dict[str, Any]
+    buyback_flows: dict[str, float]
+    stops: pd.DataFrame
+    history: pd.DataFrame
+    daily_sigma: pd.Series
+    obs_date: dict[str, pd.Timestamp | None]
+    universe: tuple[str, ...]
+    asset: str | None = None
+    notes: tuple[str, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def shown_assets(self) -> list[str]:
+        """CTA assets in the per-asset output (``asset`` or the whole universe)."""
+        return [self.asset] if self.asset else list(self.universe)
+
+    def _asset_entry(self, asset: str) -> dict[str, Any]:
+        entry = self.cta_snapshot["assets"].get(asset)
+        if entry is not None:
+            return entry
+        empty = dict.fromkeys(("short", "medium", "6m", "long"))
+        reason = f"no observations published by {self.asof:%Y-%m-%d}"
+        return {"price": None, "position": None, "position_pct": None, "percentile": None,
+                "position_bn": dict.fromkeys(_CASES), "pivots": empty,
+                "tsmom_pivots": dict(empty), "reason": reason}
+
+    def _cta_flows_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = self.cta_flows.to_dict()
+        missing = {tape: dict.fromkeys(_CASES) for tape in _TAPES}
+        for entry in out.values():
+            by_asset = entry["by_asset"]
+            entry["by_asset"] = {a: by_asset.get(a, missing) for a in self.shown_assets}
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready desk output.
+
+        Returns
+        -------
+        dict
+            ``{"model", "asof", "session", "spot", "obs_date", "vol_control": {"exposure",
+            "percentile", "exposure_bn", "by_cohort", "vol", "flow_1d", "aum_bn", "triggers",
+            "daily_sigma", "flows"}, "cta": {"assets": {id: {"position", "position_pct",
+            "percentile", "pivots": {"short", "medium", "6m", "long"}, "tsmom_pivots",
+            "reason", ...}}, "net_equity_exposure", "net_equity_bn", "net_equity_percentile",
+            "gross_exposure", "ex_ante_vol", "aum_bn", "daily_sigma", "flows"}, "buybacks":
+            {"blackout_share", "daily_demand_bn", "window", "next_change", "flows_bn", ...},
+            "stops", "notes", "conventions", "params"}``; ``flows`` = ``{"1w"|"1m":
+            {"flat"|"up"|"down": {"low", "base", "high"}, "by_asset", "monte_carlo"}}``.
+        """
+        vc, cta = self.vc_snapshot, self.cta_snapshot
+        vol_control = {k: vc[k] for k in ("exposure", "percentile", "by_cohort", "vol",
+                                          "flow_1d", "aum_bn", "triggers")}
+        held = float(self.vol_control.exposure["aggregate"].iloc[-1])
+        vol_control["exposure_bn"] = self.vol_control.aum.dollars(held).to_dict()
+        vol_control["daily_sigma"] = float(self.daily_sigma["SP500"])
+        vol_control["flows"] = self.vc_flows.to_dict()
+        cta_out = {key: cta[key] for key in ("net_equity_exposure", "net_equity_bn",
+                                             "gross_exposure", "ex_ante_vol", "aum_bn")}
+        cta_out["net_equity_percentile"] = self.history["cta_net_equity_percentile"].iloc[-1]
+        cta_out["assets"] = {a: self._asset_entry(a) for a in self.shown_assets}
+        cta_out["daily_sigma"] = {a: self.daily_sigma.get(a, np.nan) for a in self.shown_assets}
+        cta_out["flows"] = self._cta_flows_dict()
+        buybacks = {**self.buyback_snapshot, "flows_bn": dict(self.buyback_flows)}
+        return jsonable({
+            "model": "FlowsDesk", "asof": self.asof, "session": self.session,
+            "spot": round(self.spot, 2), "obs_date": dict(self.obs_date),
+            "vol_control": vol_control, "cta": cta_out, "buybacks": buybacks,
+            "stops": self.stops.round(4).to_dict("records"), "notes": list(self.notes),
+            "conventions": dict(CONVENTIONS), "params": dict(self.params),
+        })
+
+    def to_frame(self) -> pd.DataFrame:
+        """The desk table: one row per actor, flows in USD bn by AUM case.
+
+        Columns: ``actor``, ``measure``, ``value``, ``unit``, ``percentile``,
+        ``pivot_short``/``pivot_medium``/``pivot_long`` (EWMAC, price units), then
+        ``{1w|1m}_{flat|up|down}_{low|base|high}`` and ``{1w|1m}_mc_{q05|q95}`` (base).
+        """
+        d = self.to_dict()
+        vc, cta, bb = d["vol_control"], d["cta"], d["buybacks"]
+        calendar = {h: {t: {"base": bb["flows_bn"][h]} for t in _TAPES} for h in _HORIZONS}
+        specs: list[tuple[str, str, Any, Any, dict[str, Any], dict[str, Any]]] = [
+            ("Vol-control", "aggregate exposure", vc["exposure"], vc["percentile"], {},
+             vc["flows"]),
+            ("CTA (all assets)", "net equity exposure", cta["net_equity_exposure"],
+             cta["net_equity_percentile"], {}, cta["flows"])]
+        specs += [(f"CTA {a}", "position", e["position"], e["percentile"], e["pivots"],
+                   {h: cta["flows"][h]["by_asset"][a] for h in _HORIZONS})
+                  for a, e in cta["assets"].items()]
+        specs.append(("Buybacks", "blackout share", bb["blackout_share"], None, {}, calendar))
+        rows = {}
+        for actor, measure, value, pct, pivots, flows in specs:
+            unit = "share of companies (0-1)" if actor == "Buybacks" else "fraction of AUM"
+            row = {"measure": measure, "value": value, "unit": unit, "percentile": pct}
+            row |= {f"pivot_{p}": pivots.get(p) for p in _PIVOTS}
+            for h in _HORIZONS:
+                row |= {f"{h}_{t}_{c}": flows[h][t].get(c) for t in _TAPES for c in _CASES}
+                mc = flows[h].get("monte_carlo", {})
+                row |= {f"{h}_mc_{q}": mc.get(q, {}).get("base") for q in ("q05", "q95")}
+            rows[actor] = row
+        frame = pd.DataFrame.from_dict(rows, orient="index").rename_axis("actor")
+        numeric = [c for c in frame.columns if c not in ("measure", "unit")]
+        frame[numeric] = frame[numeric].astype(float)
+        return frame
+
+    def summary(self) -> str:
+        """Desk-style text: positioning, pivots and flows with bands, units and conventions."""
+        d = self.to_dict()
+        frame = self.to_frame()
+
+        def num(value: Any, fmt: str) -> str:
+            return "n/a" if value is None or pd.isna(value) else format(value, fmt)
+
+        def cell(row: pd.Series, h: str, tape: str) -> str:
+            base, lo, hi = (row[f"{h}_{tape}_{c}"] for c in ("base", "low", "high"))
+            band = "" if pd.isna(lo) else f" [{lo:+,.1f}, {hi:+,.1f}]"
+            return "n/a" if pd.isna(base) else f"{base:+,.1f}{band}"
+
+        rows = list(frame.iterrows())
+        table = pd.DataFrame({
+            "position": [num(r["value"], "+.3f") for _, r in rows],
+            "pctile": [num(r["percentile"], ".0f") for _, r in rows],
+            "pivots s/m/l": [" / ".join(num(r[f"pivot_{p}"], ",.0f") for p in _PIVOTS)
+                             if r["measure"] == "position" else "" for _, r in rows],
+            **{f"{h} {t}": [cell(r, h, t) for _, r in rows] for h in _HORIZONS for t in _TAPES},
+        }, index=frame.index)
+        vc, bb = d["vol_control"], d["buybacks"]
+        lines = [
+            f"Flows desk as of {self.asof:%Y-%m-%d} (S&P 500 {self.spot:,.2f} on "
+            f"{self.session:%Y-%m-%d})",
+            f"Vol-control exposure {num(vc['exposure'], '.3f')} of AUM (percentile "
+            f"{num(vc['percentile'], '.0f')}); CTA net equity "
+            f"{num(d['cta']['net_equity_exposure'], '+.3f')} of AUM; buybacks: "
+            f"{num(bb['blackout_share'], '.0%')} of companies in blackout, demand "
+            f"{num(bb['daily_demand_bn'], '.2f')} USD bn/session, next window change "
+            f"{bb['next_change']}.",
+            "Position = fraction of AUM (buybacks: blackout share); flows in USD bn, base "
+            "[low AUM, high AUM]; positive = buying.",
+            "",
+            table.to_string(),
+            "",
+            *(f"{k}: {v}" for k, v in CONVENTIONS.items()),
+        ]
+        if self.notes:
+            lines += ["", "Notes:", *(f"- {n}" for n in self.notes)]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return frame_html(self.summary(), self.to_frame())
+
+    def plot(self) -> go.Figure:
+        """Scenario bars of the projected flows (see :mod:`flowdesk.report.figures_flows`)."""
+        from flowdesk.report.figures_flows import scenario_figure
+
+        return scenario_figure(self)
+
+
+class FlowsDesk:
+    """Run the flow models on one date and project their flows.
+
+    Parameters
+    ----------
+    n_paths
+        Monte Carlo paths per book.
+    sigmas_per_day
+        Size of the up/down tapes in daily sigmas per session.
+    seed
+        Monte Carlo seed (fixed, so estimates are reproducible).
+    vol_control, cta, buybacks
+        Model instances with their options; default: the models' defaults with
+        the AUM and buyback figures of ``settings``.
+    """
+
+    def __init__(
+        self, *, n_paths: int = 2000, sigmas_per_day: float = 1.0, seed: int = 0,
+        vol_control: VolControl | None = None, cta: CTA | None = None,
+        buybacks: Buybacks | None = None,
+    ) -> None:
+        if isinstance(n_paths, bool) or not isinstance(n_paths, int) or n_paths < 1:
+            raise ConfigError(f"n_paths must be a positive integer, got {n_paths!r}")
+        if not (np.isfinite(sigmas_per_day) and 0 < sigmas_per_day < 10):
+            raise ConfigError(f"sigmas_per_day must be in (0, 10), got {sigmas_per_day!r}")
+        self.n_paths = n_paths
+        self.sigmas_per_day = float(sigmas_per_day)
+        self.seed = int(seed)
+        self.vol_control = vol_control
+        self.cta = cta
+        self.buybacks = buybacks
+
+    def __repr__(self) -> str:
+        return (f"FlowsDesk(n_paths={self.n_paths}, sigmas_per_day={self.sigmas_per_day:g}, "
+                f"seed={self.seed})")
+
+    def estimate(
+        self, asof: DateLike | None = None, *, asset: str | None = None,
+        settings: Settings | None = None,
+    ) -> FlowsDeskResult:
+        """Positioning and projected flows on ``asof`` (default: the last S&P 500 close).
+
+        Parameters
+        ----------
+        asof
+            As-of date; only data published by then are used.
+        asset
+            Restrict the CTA per-asset output to this id (totals stay all assets).
+        settings
+            Settings for the data layer and the AUM/buyback defaults.
+
+        Raises
+        ------
+        ConfigError
+            Unknown ``asset`` (the message lists the valid ids), malformed date.
+        DataError
+            ``asof`` outside the S&P 500 data, or too little history for a model (the
+            CTA needs 253 sessions: the embedded data support dates from 1986-01).
+        """
+        from flowdesk.calendars import nyse_sessions
+        from flowdesk.config import get_settings
+        from flowdesk.data import load
+        from flowdesk.flows.buybacks import Buybacks
+        from flowdesk.flows.cta import CTA, CTA_UNIVERSE, align_to_sessions
+        from flowdesk.flows.scenarios import project
+        from flowdesk.flows.stops import candidate_levels
+        from flowdesk.flows.volcontrol import VolControl
+        from flowdesk.overview import resolve_asof
+
+        universe = tuple(CTA_UNIVERSE)
+        chosen = _check_asset(asset, universe)
+        cfg = settings if settings is not None else get_settings()
+        when = resolve_asof(parse_date(asof, "asof"), settings=settings)
+        sp = load("SP500", asof=when, settings=settings)
+        session = sp.index[-1]
+        obs: dict[str, pd.Timestamp | None] = {}
+        notes: list[str] = []
+        raw: dict[str, pd.Series] = {}
+        for sid in universe:
+            try:
+                raw[sid] = sp if sid == "SP500" else load(sid, asof=when, settings=settings)
+                obs[sid] = raw[sid].index[-1]
+            except DataError:
+                obs[sid] = None
+                notes.append(f"CTA {sid}: no observations published by {when:%Y-%m-%d}; "
+                             "left out of the book.")
+        panel = align_to_sessions(raw, sp.index)
+
+        vc = (self.vol_control or VolControl(aum=_aum(cfg, "volcontrol"))).fit(sp)
+        cta_model = self.cta or CTA(aum=_aum(cfg, "cta"))
+        cta = cta_model.fit(panel)
+        bb_model = self.buybacks or Buybacks(annual_bn=cfg.buyback_annual_bn)
+        day = pd.Timedelta(days=1)
+        ahead = nyse_sessions(session + day, session + _AHEAD_DAYS * day)
+        past = sp.index[sp.index >= session - _PAST_DAYS * day]
+        bb = bb_model.fit(pd.DatetimeIndex(past.append(ahead)))
+        demand = bb.daily.loc[bb.daily.index > session, "daily_demand_bn"]
+
+        sigma = _daily_sigma(panel)
+        returns = (panel / panel.shift(1) - 1.0).iloc[-MC_SESSIONS:]
+        spot = float(sp.iloc[-1])
+
+        def book(along: Callable[[np.ndarray], np.ndarray], now: np.ndarray, assets: list[str],
+                 aum: AumBand) -> ScenarioFlows:
+            return project(along, now, tuple(assets), panel.iloc[-1][assets].to_numpy(),
+                           sigma[assets].to_numpy(), returns[assets].to_numpy(), aum,
+                           sigmas_per_day=self.sigmas_per_day, n_paths=self.n_paths,
+                           seed=self.seed)
+
+        vc_flows = book(vc.positions_along, vc.exposure["aggregate"].iloc[-1:].to_numpy(),
+                        ["SP500"], vc.aum)
+        last_pos = cta.position.iloc[-1]
+        live = [a for a in cta.assets if np.isfinite(last_pos[a]) and np.isfinite(sigma[a])]
+        cta_flows = book(_trades_along(cta, live), last_pos[live].to_numpy(), live, cta.aum)
+
+        cta_snap = cta.latest()
+        for sid, entry in cta_snap["assets"].items():
+            if entry["reason"]:
+                seen = f"; series last observed {obs[sid]:%Y-%m-%d}" if obs.get(sid) else ""
+                notes.append(f"CTA {sid}: {entry['reason']}{seen}; position and flows are NaN.")
+        sp_entry = cta_snap["assets"]["SP500"]
+        extra = {f"CTA {kind} pivot {h}": v
+                 for kind, key in (("EWMAC", "pivots"), ("TSMOM", "tsmom_pivots"))
+                 for h, v in sp_entry[key].items() if v is not None}
+        stops = candidate_levels(sp, session, extra_levels=extra)
+        minp = cta_model.percentile_min_periods
+        history = pd.DataFrame({
+            "vc_exposure": vc.exposure["aggregate"], "vc_percentile": vc.percentile,
+            "cta_sp500_position": cta.position["SP500"],
+            "cta_sp500_pct_of_max": cta.position_pct["SP500"],
+            "cta_sp500_percentile": expanding_percentile(cta.position["SP500"], minp),
+            "cta_net_equity": cta.net_equity_exposure,
+            "cta_net_equity_percentile": expanding_percentile(cta.net_equity_exposure, minp),
+        })
+        notes.append(f"Buybacks: {bb.annual_bn:,.1f} USD bn a year (settings) for every "
+                     "year, from a model of report dates, not company filings.")
+        if chosen:
+            notes.append(f"CTA per-asset output filtered to {chosen}; CTA flow totals are "
+                         "for all assets.")
+        return FlowsDeskResult(
+            asof=when, session=session, spot=spot, vol_control=vc, cta=cta, buybacks=bb,
+            vc_flows=vc_flows, cta_flows=cta_flows, vc_snapshot=vc.at(None),
+            cta_snapshot=cta_snap, buyback_snapshot=bb.latest(session),
+            buyback_flows={"1w": float(demand.iloc[:5].sum()),
+                           "1m": float(demand.iloc[:21].sum())},
+            stops=stops, history=history, daily_sigma=sigma, obs_date=obs,
+            universe=universe, asset=chosen, notes=tuple(notes),
+            params={"n_paths": self.n_paths, "sigmas_per_day": self.sigmas_per_day,
+                    "seed": self.seed, "sigma_window": SIGMA_WINDOW, "mc_sessions": MC_SESSIONS,
+                    "mc_block": 5},
+        )
+
+
+def _check_asset(asset: str | None, universe: tuple[str, ...]) -> str | None:
+    if asset is None:
+        return None
+    by_upper = {a.upper(): a for a in universe}
+    if not isinstance(asset, str) or asset.strip().upper() not in by_upper:
+        raise ConfigError(f"asset {asset!r} is not in the CTA universe; valid ids: "
+                          + ", ".join(universe))
+    return by_upper[asset.strip().upper()]
+
+
+def _aum(cfg: Settings, prefix: str) -> AumBand:
+    return AumBand(*(getattr(cfg, f"{prefix}_aum_{case}_bn") for case in _CASES))
+
+
+def _daily_sigma(panel: pd.DataFrame, window: int = SIGMA_WINDOW) -> pd.Series:
+    """Std (ddof 1) of the last ``window`` daily simple returns per asset (fraction).
+
+    Where the window holds a non-positive price, returns are meaningless and the
+    std of price differences over ``|last price|`` stands in. Fewer than 20
+    returns give NaN.
+    """
+    recent = panel.iloc[-(window + 1):]
+    ret = recent / recent.shift(1) - 1.0
+    by_diff = recent.diff().std(ddof=1) / recent.iloc[-1].abs()
+    sigma = ret.std(ddof=1).where(~(recent <= 0).any(), by_diff)
+    return sigma.where(ret.count() >= 20).rename("daily_sigma")
+
+
+def _trades_along(cta: CTAResult, live: list[str]) -> Callable[[np.ndarray], np.ndarray]:
+    """Position function for :func:`project`: start + cumulative CTA trades of ``live``.
+
+    The other assets keep their last price along every path (NaN if they have
+    none), as a refit with the path appended would see them.
+    """
+    cols = list(cta.assets)
+    idx = [cols.index(a) for a in live]
+    start = cta.position.iloc[-1].to_numpy()[idx]
+    held_still = cta.prices.iloc[-1].to_numpy()
+
+    def along(paths: np.ndarray) -> np.ndarray:
+        full = np.broadcast_to(held_still, (*paths.shape[:2], len(cols))).copy()
+        full[:, :, idx] = paths
+        trades = cta.flows_along(full)[:, :, idx]
+        return start + np.cumsum(trades, axis=1)
+
+    return along

@@ -1,0 +1,194 @@
+"""Flows section: vol-control, CTA and buyback positioning, pivots and projected flows."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import math
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from flowdesk.report.sections import KeyNumber, ReportContext, Section
+
+if TYPE_CHECKING:
+    from flowdesk.positioning import FlowsDeskResult
+
+__all__ = ["ID", "METHODOLOGY", "TITLE", "build", "section_from_result"]
+
+ID = "flows"
+TITLE = "Flows"
+
+METHODOLOGY = (
+    "Vol-control funds hold min(cap, target vol / estimated vol) of their AUM in the S&P 500 "
+    "(six cohorts: targets 5-15%, 21/63-day and EWMA estimators, caps 1-1.5, lags 1-2 "
+    "sessions). The CTA book is a pysystemtrade-style trend follower over nine markets "
+    "(EWMAC 8/32 to 64/256 blended with 1-12 month time-series momentum, 10% vol target); "
+    "pivots are the next-session prices at which a window's signal flips. Buyback blackouts "
+    "come from a model of S&P 500 report dates (blackout from 25 sessions before to 2 after "
+    "earnings, 60% of buying continues through 10b5-1 plans). Projected flows: flat tape = "
+    "prices unchanged; up/down tape = every asset moves 1 daily sigma (std of the last 63 "
+    "returns) per session; MC = block bootstrap of the last ten years of returns. Flows are "
+    "USD bn, positive = buying; every figure carries a low/base/high AUM band because "
+    "industry AUM is uncertain (the low case has the smaller magnitude). Percentiles rank a "
+    "value against its own history to date. Vol-control flow = change in exposure x AUM; "
+    "CTA flow = trades (marking a position to market is not a trade)."
+)
+
+_SERIES_NAMES = {"SP500": "S&P 500", "NDX": "Nasdaq-100"}
+
+
+def _number(value: Any) -> float | None:
+    if value is None or pd.isna(value):
+        return None
+    number = float(value)
+    return None if math.isinf(number) else number
+
+
+def _changes(series: pd.Series) -> dict[str, float | None]:
+    from flowdesk.overview import horizon_change
+
+    return {f"change_{h}": _number(horizon_change(series, h, "diff")) for h in ("1w", "1m", "1y")}
+
+
+def _band_text(band: dict[str, Any]) -> str:
+    if band.get("base") is None:
+        return "n/a"
+    if band.get("low") is None:
+        return f"{band['base']:+,.1f}"
+    return f"{band['base']:+,.1f} ({band['low']:+,.1f} to {band['high']:+,.1f})"
+
+
+def _key_numbers(result: FlowsDeskResult) -> list[KeyNumber]:
+    d = result.to_dict()
+    vc, cta, bb = d["vol_control"], d["cta"], d["buybacks"]
+    hist = result.history
+    day = result.session
+    sp = cta["assets"].get("SP500") or {}
+    numbers = [
+        KeyNumber("Vol-control aggregate exposure", _number(vc["exposure"]), "fraction of AUM",
+                  day, **_changes(hist["vc_exposure"]), change_unit="fraction of AUM",
+                  digits=3),
+        KeyNumber("Vol-control exposure percentile", _number(vc["percentile"]),
+                  "percentile (0-100)", day, **_changes(hist["vc_percentile"]),
+                  change_unit="pts", digits=1),
+        KeyNumber("Vol-control S&P 500 holdings, base AUM", _number(vc["exposure_bn"]["base"]),
+                  "USD bn", day, digits=1),
+        KeyNumber("CTA net equity exposure (S&P 500 + Nasdaq-100)",
+                  _number(cta["net_equity_exposure"]), "fraction of AUM", day,
+                  **_changes(hist["cta_net_equity"]), change_unit="fraction of AUM", digits=3),
+        KeyNumber("CTA net equity exposure, base AUM", _number(cta["net_equity_bn"]["base"]),
+                  "USD bn", day, digits=1),
+        KeyNumber("CTA S&P 500 position, % of max", _number(sp.get("position_pct")),
+                  "% of max position", day, **_changes(hist["cta_sp500_pct_of_max"]),
+                  change_unit="pp", digits=1),
+        KeyNumber("CTA S&P 500 position percentile", _number(sp.get("percentile")),
+                  "percentile (0-100)", day, digits=1),
+    ]
+    for key, name in (("cta", "CTA flows (all assets)"), ("vol_control", "Vol-control flows")):
+        for tape in ("flat", "up", "down"):
+            band = d[key]["flows"]["1w"][tape]
+            unit = "USD bn, base AUM" + (
+                f" (low to high AUM: {band['low']:+,.1f} to {band['high']:+,.1f})"
+                if band["low"] is not None else "")
+            numbers.append(KeyNumber(f"{name}, next 1w, {tape} tape", _number(band["base"]),
+                                     unit, day, digits=1))
+    numbers += [
+        KeyNumber("Buyback blackout share", _number(bb["blackout_share"]),
+                  "share of S&P 500 companies (0-1)", day, digits=2),
+        KeyNumber("Buyback daily demand", _number(bb["daily_demand_bn"]), "USD bn per session",
+                  day, digits=2),
+    ]
+    return numbers
+
+
+def _flows_table(result: FlowsDeskResult) -> str:
+    d = result.to_dict()
+    heads = [(h, t) for h in ("1w", "1m") for t in ("flat", "up", "down")]
+    head = "".join(f'<th scope="col" class="num">{h} {t}</th>' for h, t in heads)
+    head += '<th scope="col" class="num">1w MC q05 / q95</th>'
+    rows = []
+    for key, name in (("cta", "CTA (all assets)"), ("vol_control", "Vol-control")):
+        flows = d[key]["flows"]
+        cells = "".join(f'<td class="num">{_band_text(flows[h][t])}</td>' for h, t in heads)
+        mc = flows["1w"].get("monte_carlo", {})
+        q05, q95 = (mc.get(q, {}).get("base") for q in ("q05", "q95"))
+        mc_text = "n/a" if q05 is None else f"{q05:+,.1f} / {q95:+,.1f}"
+        rows.append(f'<tr><th scope="row">{name}</th>{cells}<td class="num">{mc_text}</td></tr>')
+    demand = d["buybacks"]["flows_bn"]
+    cells = "".join(f'<td class="num">{demand[h]:+,.1f}</td>' for h, _ in heads)
+    rows.append(f'<tr><th scope="row">Buybacks (calendar)</th>{cells}<td class="num">–</td></tr>')
+    return (
+        '<div class="table-wrap"><table class="flows-table"><caption>Projected flows, USD bn, '
+        "base AUM (low to high AUM case); positive = buying; sessions after "
+        f"{result.session:%Y-%m-%d}. MC = block-bootstrap quantiles at base AUM.</caption>"
+        f'<thead><tr><th scope="col">Actor</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _headline(result: FlowsDeskResult) -> str:
+    d = result.to_dict()
+    vc, cta, bb = d["vol_control"], d["cta"], d["buybacks"]
+    flat_vc, flat_cta = vc["flows"]["1w"]["flat"], cta["flows"]["1w"]["flat"]
+    parts = [
+        f"On {result.session:%Y-%m-%d} (S&P 500 {result.spot:,.2f} index points) "
+        f"vol-control funds held {vc['exposure']:.3f} of AUM in equities (percentile "
+        f"{vc['percentile']:.0f} of its history since 1990) and CTAs a net equity exposure "
+        f"of {cta['net_equity_exposure']:+.3f} of AUM."
+        if vc["exposure"] is not None and vc["percentile"] is not None
+        and cta["net_equity_exposure"] is not None else "",
+        f"In a flat tape over the next week vol-control would trade "
+        f"{_band_text(flat_vc)} USD bn and CTAs {_band_text(flat_cta)} USD bn (base AUM, "
+        "low to high AUM case).",
+        f"{bb['blackout_share']:.0%} of S&P 500 companies are in a buyback blackout; "
+        f"implied corporate demand {bb['daily_demand_bn']:.2f} USD bn per session"
+        + (f", next window change {bb['next_change']}." if bb["next_change"] else "."),
+    ]
+    text = html.escape(" ".join(p for p in parts if p), quote=False)
+    return f"<p>{text}</p>{_flows_table(result)}"
+
+
+def _warning(section: Section, result: FlowsDeskResult) -> str | None:
+    stale = [
+        f"{row.series_id} (last {row.last:%Y-%m-%d}, {row.age_days} days old)"
+        for row in section.freshness_rows()
+        if row.stale and row.last is not None
+    ]
+    messages = list(result.notes)
+    if stale:
+        messages.append("Stale inputs for this as-of date: " + ", ".join(stale) + ".")
+    return " ".join(messages) or None
+
+
+def section_from_result(result: FlowsDeskResult) -> Section:
+    """Turn a :class:`~flowdesk.positioning.FlowsDeskResult` into a report section.
+
+    Separate from :func:`build` so the dashboard can reuse an estimate it holds.
+    """
+    from flowdesk.report import figures_flows as ff
+
+    section = Section(
+        id=ID,
+        title=TITLE,
+        asof=result.asof,
+        body_html=_headline(result),
+        figures=(
+            (f"{ID}-vol-control", ff.vol_control_history_figure(result)),
+            (f"{ID}-cta", ff.cta_history_figure(result)),
+            (f"{ID}-ladder", ff.pivot_ladder_figure(result)),
+            (f"{ID}-scenarios", ff.scenario_figure(result)),
+            (f"{ID}-buybacks", ff.buyback_strip_figure(result)),
+        ),
+        key_numbers=tuple(_key_numbers(result)),
+        methodology=METHODOLOGY,
+        freshness=dict(result.obs_date),
+    )
+    return dataclasses.replace(section, note=_warning(section, result))
+
+
+def build(ctx: ReportContext) -> Section:
+    """Run the flows desk for ``ctx.asof`` and build the section."""
+    from flowdesk.positioning import FlowsDesk
+
+    return section_from_result(FlowsDesk().estimate(ctx.asof, settings=ctx.settings))
