@@ -276,3 +276,52 @@ def test_theses_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
         assert thesis["verdict"] in verdicts
         for ind in thesis["indicators"]:
             assert {"id", "value", "unit", "asof", "percentile", "stale"} <= set(ind)
+
+
+def test_flows_json_and_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "flows", "--asof", "2024-12-31", "--format", "json")
+    payload = json.loads(out)
+    assert code == 0 and payload["asof"] == "2024-12-31"
+    assert {"vol_control", "cta", "buybacks", "stops"} <= set(payload)
+    # The S&P 500 closed 2024 at 5,881.63 (S&P Dow Jones Indices).
+    assert payload["spot"] == pytest.approx(5881.63)
+    code, out, _ = run(capsys, "flows", "--asof", "2024-12-31", "--asset", "SP500")
+    assert code == 0 and "Vol-control" in out and "CTA SP500" in out
+    assert "CTA NDX" not in out
+
+
+def test_flows_bad_asset_and_asof(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "flows", "--asset", "NOPE")
+    assert code == 2 and "NOPE" in err and "Traceback" not in err
+    code, _, err = run(capsys, "flows", "--asof", "1950-01-03")
+    assert code == 2 and "outside the data" in err
+
+
+def test_simulate_small_run_json(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ("simulate", "--paths", "16", "--years", "1", "--seed", "3", "--format", "json")
+    code, out, _ = run(capsys, *argv)
+    payload = json.loads(out)
+    assert code == 0 and payload["paths"] == 16
+    for cls, cell in payload["amplification"].items():
+        assert {"vol_ratio", "drawdown_ratio"} <= set(cell), cls
+    assert {"model", "data", "null"} <= set(payload["moments"])
+    # Same seed, same numbers.
+    assert json.loads(run(capsys, *argv)[1])["amplification"] == payload["amplification"]
+
+
+def test_simulate_bad_input(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "simulate", "--paths", "1")
+    assert code == 2 and "paths" in err
+    code, _, err = run(capsys, "simulate", "--paths", "4", "--years", "1", "--without", "aliens")
+    assert code == 2 and "aliens" in err
+    code, _, err = run(capsys, "simulate", "sweep", "--grid", str(tmp_path / "missing.toml"))
+    assert code == 2 and "missing.toml" in err
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[grid]\ncta = ['x']\n")
+    code, _, err = run(capsys, "simulate", "sweep", "--grid", str(bad))
+    assert code == 2 and "cta" in err and "Traceback" not in err
+
+
+def test_serve_rejects_a_bad_port(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "serve", "--port", "70000")
+    assert code == 2 and "port" in err

@@ -463,6 +463,103 @@ def fed(
     _emit(result, fmt)
 
 
+@app.command("flows")
+@handle_errors
+def flows(
+    asof: AsofOption = None,
+    asset: Annotated[
+        str | None,
+        typer.Option("--asset", help="Show one CTA asset (e.g. SP500); totals stay all assets."),
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Who is forced to trade: vol-control, CTA and buyback positioning and projected flows."""
+    from flowdesk.positioning import FlowsDesk
+
+    _emit(FlowsDesk().estimate(_checked_asof(asof), asset=asset, settings=_settings()), fmt)
+
+
+simulate_app = typer.Typer(
+    help="Market simulator: how much mechanical flows amplify moves.",
+    invoke_without_command=True,
+)
+app.add_typer(simulate_app, name="simulate")
+
+
+@simulate_app.callback()
+@handle_errors
+def simulate(
+    ctx: typer.Context,
+    paths: Annotated[int, typer.Option("--paths", help="Paths per configuration.")] = 1000,
+    years: Annotated[float, typer.Option("--years", help="Years per path (252 sessions).")] = 20.0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed; same seed, same result.")] = 0,
+    without: Annotated[
+        list[str] | None,
+        typer.Option("--without", help="Agent class switched off everywhere (repeatable)."),
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Simulate with every agent, switch each systematic class off, report the amplification."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from flowdesk.sim.model import MarketSimulator
+
+    with _spinner("simulating"):
+        result = MarketSimulator(seed=seed).run(paths=paths, years=years, without=without or ())
+    _emit(result, fmt)
+
+
+@simulate_app.command("sweep")
+@handle_errors
+def simulate_sweep(
+    grid: Annotated[Path, typer.Option("--grid", help="TOML file describing the sweep.")],
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Local processes (default: CPU count).")
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Run a parameter sweep on local processes or an existing Dask cluster."""
+    from rich.progress import Progress
+
+    from flowdesk.sim.sweep import run_sweep
+
+    with Progress(console=_stderr(), transient=True) as bar:
+        task = bar.add_task("sweep", total=None)
+        result = run_sweep(
+            grid,
+            scheduler=scheduler,
+            workers=workers,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    _emit(result, fmt)
+
+
+def _spinner(label: str) -> Any:
+    """A transient stderr status line for work that takes more than a moment."""
+    return _stderr().status(label, spinner="dots")
+
+
+@app.command("serve")
+@handle_errors
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind (loopback unless you say otherwise).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8050,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Use only the cache and the embedded snapshot.")
+    ] = False,
+) -> None:
+    """Serve the dashboard and JSON API (read-only) until Ctrl-C."""
+    from flowdesk.web.server import serve as run_server
+
+    run_server(host=host, port=port, offline=offline or _state["offline"])
+
+
 # ---------------------------------------------------------------- report
 @app.command("report")
 @handle_errors
