@@ -1,0 +1,151 @@
+"""The dashboard in a real browser: Debian's chromium driven by Playwright.
+
+Every page loads without console errors, charts render, the as-of picker
+changes the numbers and the API docs load. Screenshots go to
+``test-artifacts/screenshots/``. The browser is the system chromium (never
+``playwright install``), launched with the flags from DESIGN.md; pytest-playwright's
+own ``page``/``browser`` fixtures are deliberately not used (they would look for
+a downloaded browser).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from flowdesk.config import get_settings
+from flowdesk.web import background_server, create_app
+from flowdesk.web.pages import PAGES, find_builder
+
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Debian's chromium is not installed (apt-get install chromium); browser tests skipped",
+)
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PAST = "2020-03-20"
+
+
+@dataclass
+class Browser:
+    base_url: str
+    context: object  # one context for the session, so plotly.js is fetched once
+    errors: list[str] = field(default_factory=list)
+
+
+# Module scope, not session: while Playwright's sync API is open its event loop
+# counts as running, which would break later tests that call asyncio.run().
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    root = tmp_path_factory.mktemp("e2e")
+    (root / "empty.toml").write_text("", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FLOWDESK_CONFIG", str(root / "empty.toml"))
+        settings = get_settings(cache_dir=root / "cache")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with background_server(create_app(settings)) as base_url:
+        # Sections take up to a few seconds each: compute them on both cores
+        # while chromium starts; the browser then reads the server's cache.
+        urls = [base_url + p.path for p in PAGES] + [f"{base_url}/?asof={PAST}"]
+        with ThreadPoolExecutor(2) as pool:
+            warm = pool.map(lambda url: httpx.get(url, timeout=300).status_code, urls)
+            with sync_api.sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                list(warm)
+                try:
+                    yield Browser(base_url, context)
+                finally:
+                    context.close()
+                    browser.close()
+
+
+@pytest.fixture
+def tab(dashboard: Browser) -> Iterator[object]:
+    """A fresh page that records console errors and uncaught exceptions."""
+    page = dashboard.context.new_page()
+    dashboard.errors.clear()
+    page.on("console", lambda msg: msg.type == "error" and dashboard.errors.append(msg.text))
+    page.on("pageerror", lambda exc: dashboard.errors.append(f"pageerror: {exc}"))
+    page.set_default_timeout(60_000)
+    yield page
+    page.close()
+
+
+def _shot(page: object, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.title.lower() for p in PAGES])
+def test_page_loads_without_console_errors_and_draws_its_charts(
+    dashboard: Browser, tab: object, spec: object
+) -> None:
+    response = tab.goto(dashboard.base_url + spec.path, wait_until="load")
+    assert response is not None and response.status == 200
+    assert tab.locator("nav.dash-nav a").count() == len(PAGES) + 1
+    assert tab.locator("input#asof[type=date]").count() == 1
+    assert "Data freshness" in tab.locator("[data-freshness]").inner_text()
+    if find_builder(spec) is None:
+        assert tab.locator(".not-available-yet").is_visible()
+    else:
+        section = tab.locator("section.report-section").first
+        assert section.get_attribute("data-status") in ("ok", "unavailable")
+        figures = tab.locator("[data-plotly-figure]")
+        if figures.count():
+            # report.js draws each payload with plotly: an SVG per chart.
+            tab.wait_for_function(
+                "() => [...document.querySelectorAll('[data-plotly-figure]')]"
+                ".every(el => el.getAttribute('data-drawn') === '1'"
+                " && el.querySelector('.main-svg'))"
+            )
+            assert tab.locator(".js-plotly-plot").count() == figures.count()
+    _shot(tab, f"page-{spec.path.strip('/') or 'overview'}")
+    assert dashboard.errors == []
+
+
+def _sp500(page: object) -> str:
+    return page.locator('tr.key-number[data-label="S&P 500"] td.value').first.inner_text()
+
+
+def test_the_date_picker_changes_the_numbers(dashboard: Browser, tab: object) -> None:
+    tab.goto(dashboard.base_url + "/", wait_until="load")
+    latest_date = tab.locator("#page-asof").inner_text()
+    latest = _sp500(tab)
+    tab.fill("input#asof", PAST)
+    with tab.expect_navigation(wait_until="load"):
+        tab.click(".asof-form button[type=submit]")
+    assert re.search(rf"[?&]asof={PAST}$", tab.url)
+    assert tab.locator("#page-asof").inner_text() == PAST != latest_date
+    assert tab.input_value("input#asof") == PAST
+    past = _sp500(tab)
+    assert past != latest and past != "n/a"
+    # The navigation keeps the chosen date: time travel across pages.
+    assert tab.locator("nav.dash-nav a", has_text="Volatility").get_attribute("href") == (
+        f"/volatility?asof={PAST}"
+    )
+    tab.wait_for_selector(".main-svg")
+    _shot(tab, f"overview-asof-{PAST}")
+    assert dashboard.errors == []
+
+
+def test_api_docs_page_loads(dashboard: Browser, tab: object) -> None:
+    response = tab.goto(dashboard.base_url + "/docs", wait_until="load")
+    assert response is not None and response.status == 200
+    assert "API" in tab.title()
+    for path in ("/api/vix", "/api/series/{series_id}", "/healthz"):
+        assert tab.locator(".api-index code", has_text=path).count() >= 1
+    _shot(tab, "api-docs")
+    with tab.expect_navigation(wait_until="load"):
+        tab.click("a[href^='/openapi.json']")
+    assert '"openapi"' in tab.content()
+    assert dashboard.errors == []

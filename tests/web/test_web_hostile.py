@@ -1,0 +1,165 @@
+"""Hostile input: traversal, huge and malformed values, unknown routes, wrong methods -> 4xx JSON.
+
+Then a bounded schemathesis run over the app's own OpenAPI spec, against a real
+uvicorn server, asserting that no generated request gets a 5xx.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from flowdesk.config import get_settings
+from flowdesk.web import api, background_server, create_app
+
+BIG = "9" * 10_000
+MANY = "&".join(f"p{i}=1" for i in range(9))
+
+# (method, url, status, error type, words the message must contain)
+CASES: list[tuple[str, str, int, str, str]] = [
+    ("GET", "/api/series/..%2F..%2Fetc%2Fpasswd", 400, "InvalidPath", ".."),
+    ("GET", "/api/series/%2e%2e%2f%2e%2e%2fetc%2fpasswd", 400, "InvalidPath", ".."),
+    ("GET", "/api/series/%2E%2E", 400, "InvalidPath", ".."),
+    ("GET", "/static/..%2f..%2fpyproject.toml", 400, "InvalidPath", ".."),
+    ("GET", "/%2e%2e/%2e%2e/etc/passwd", 400, "InvalidPath", ".."),
+    ("GET", "/api/series/SP500%00", 400, "InvalidPath", "NUL"),
+    ("GET", "/api/series/..%5c..%5cwindows", 400, "InvalidPath", "backslash"),
+    ("GET", "/api/series/" + "A" * 65, 422, "ValidationError", "series_id"),
+    ("GET", "/api/series/SP500;rm", 422, "ValidationError", "series_id"),
+    ("GET", "/api/series/NOPE", 404, "DataError", "unknown series id"),
+    ("GET", "/api/series/SP500?start=2020-03-10&end=2020-03-01", 400, "ConfigError", "start"),
+    ("GET", "/api/series/SP500?asof=1900-01-01", 422, "OutsideData", "outside the data"),
+    ("GET", f"/api/vix?asof={BIG}", 414, "URITooLong", "2048"),
+    ("GET", f"/api/series/SP500?start={BIG}", 414, "URITooLong", "2048"),
+    ("GET", f"/?asof={BIG}", 414, "URITooLong", "2048"),
+    ("GET", f"/api/vix?{'x' * 3000}=1", 414, "URITooLong", "2048"),
+    ("GET", f"/api/vix?{MANY}", 400, "TooManyParameters", "at most 8"),
+    ("GET", "/api/vix?asof=2020-02-30", 422, "InvalidDate", "2020-02-30"),
+    ("GET", "/api/vix?asof=2020-13-01", 422, "InvalidDate", "2020-13-01"),
+    ("GET", "/api/vix?asof=31/12/2020", 422, "ValidationError", "expected YYYY-MM-DD"),
+    ("GET", "/api/vix?asof=2020-3-20", 422, "ValidationError", "expected YYYY-MM-DD"),
+    ("GET", "/api/vix?asof=%00%00%00%00%00%00%00%00%00%00", 422, "ValidationError", "asof"),
+    ("GET", "/api/vix?asof=%D9%A2%D9%A0%D9%A2%D9%A0-01-01", 422, "ValidationError", "asof"),
+    ("GET", "/api/vix?asof=%ff", 400, "InvalidQuery", "UTF-8"),
+    ("GET", "/api/vix?asof=1900-01-01", 422, "OutsideData", "outside the data"),
+    ("GET", "/api/fed?asof=2999-12-31", 422, "OutsideData", "outside the data"),
+    ("GET", "/api/theses?asof=2020-03-20&asof=2020-03-19", 400, "RepeatedParameter", "asof"),
+    ("GET", "/api/vix?asOf=2020-03-20", 400, "UnknownParameter", "asOf"),
+    ("GET", "/healthz?verbose=1", 400, "UnknownParameter", "verbose"),
+    ("GET", "/flows?asof=2020-02-30", 422, "InvalidDate", "2020-02-30"),
+    ("GET", "/theses?asof=1900-01-01", 422, "OutsideData", "outside the data"),
+    ("GET", "/?asof=2020-03-20&asof=2020-03-20", 400, "RepeatedParameter", "asof"),
+    ("GET", "/volatility?date=2020-03-20", 400, "UnknownParameter", "date"),
+    ("GET", "/api/nope", 404, "NotFound", "/api/nope"),
+    ("GET", "/etc/passwd", 404, "NotFound", "no such page"),
+    ("GET", "/static/secrets.txt", 404, "NotFound", "secrets.txt"),
+    ("GET", "/redoc", 404, "NotFound", "no such page"),
+    ("POST", "/api/vix", 405, "MethodNotAllowed", "read-only"),
+    ("PUT", "/api/series/SP500", 405, "MethodNotAllowed", "read-only"),
+    ("DELETE", "/", 405, "MethodNotAllowed", "read-only"),
+    ("PATCH", "/healthz", 405, "MethodNotAllowed", "read-only"),
+    ("OPTIONS", "/api/fed", 405, "MethodNotAllowed", "read-only"),
+    ("HEAD", "/api/vix", 405, "MethodNotAllowed", "read-only"),
+]
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    app = create_app(get_settings(cache_dir=tmp_path_factory.mktemp("hostile") / "cache"))
+    with background_server(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def client(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=60) as c:
+        yield c
+
+
+def _check_error(status: int, content_type: str, body: bytes, expected: tuple[int, str, str],
+                 what: str) -> None:
+    code, kind, words = expected
+    assert status == code, (what, status, body[:300])
+    assert content_type.startswith("application/json"), what
+    error = json.loads(body)["error"]
+    assert error["type"] == kind, (what, error)
+    assert words in error["message"], (what, error)
+    assert "Traceback" not in error["message"] and 'File "' not in error["message"]
+
+
+@pytest.mark.parametrize(("method", "url", "status", "kind", "words"), CASES,
+                         ids=[f"{c[0]} {c[1][:60]}" for c in CASES])
+def test_hostile_request_gets_a_clear_4xx(client: httpx.Client, method: str, url: str,
+                                           status: int, kind: str, words: str) -> None:
+    content = b"x" * 10_000 if method in ("POST", "PUT", "PATCH") else None
+    response = client.request(method, url, content=content)
+    if method == "HEAD":  # no body by definition
+        assert response.status_code == status and response.headers["allow"] == "GET"
+        return
+    _check_error(response.status_code, response.headers.get("content-type", ""),
+                 response.content, (status, kind, words), f"{method} {url}")
+    if status == 405:
+        assert response.headers["allow"] == "GET"
+
+
+@pytest.mark.parametrize("path", ["/api/series/../../etc/passwd", "/static/../app.py",
+                                  "/./api/vix", "/api/series/SP500/.."])
+def test_raw_dot_segments_are_refused(base_url: str, path: str) -> None:
+    # httpx normalises "..", so send the request line as is.
+    parts = urlsplit(base_url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read()
+        _check_error(response.status, response.getheader("content-type", ""), body,
+                     (400, "InvalidPath", ".."), path)
+    finally:
+        conn.close()
+
+
+# ------------------------------------------------------------------ schemathesis
+def _stub(name: str) -> Callable[..., dict[str, object]]:
+    def run(asof: object, settings: object) -> dict[str, object]:
+        return {"model": name, "asof": str(asof)}
+
+    return run
+
+
+# The spec is the app's own; the app is built again per run, on a fresh server.
+SCHEMA = schemathesis.openapi.from_dict(create_app().openapi())
+SCHEMA.config.generation.update(max_examples=15, deterministic=True)
+
+
+@pytest.fixture(scope="module")
+def fuzz_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    # drivers and theses cost 3-10 s per new date on 2 cores, so these two run as stubs
+    # here (their real JSON is checked in test_web_api); every other endpoint is real.
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("drivers", "theses"):
+            mp.setitem(api.MODELS, name, _stub(name))
+        root: Path = tmp_path_factory.mktemp("fuzz")
+        with background_server(create_app(get_settings(cache_dir=root / "cache"))) as url:
+            yield url
+
+
+@SCHEMA.parametrize()
+@settings(max_examples=15, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_schemathesis_finds_no_server_error(case: schemathesis.Case, fuzz_url: str) -> None:
+    response = case.call(base_url=fuzz_url, timeout=60)
+    if response.status_code == 503:  # a model module not merged yet: deliberate, not a crash
+        assert response.json()["error"]["type"] == "NotAvailable"
+        return
+    assert response.status_code < 500, (case.method, case.formatted_path, case.query,
+                                        response.status_code, response.text[:500])
+    if response.status_code >= 400 and response.status_code != 405:
+        assert set(response.json()["error"]) == {"type", "message"}
