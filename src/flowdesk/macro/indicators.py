@@ -129,7 +129,9 @@ class IndicatorValue:
     stale: bool = False
     status: IndicatorStatus = "insufficient_data"
     reasons: tuple[str, ...] = ()
-    history: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    history: pd.Series = field(
+        default_factory=lambda: pd.Series(dtype=float, index=pd.DatetimeIndex([]))
+    )
     input_last: Mapping[str, pd.Timestamp | None] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 

@@ -64,7 +64,11 @@ def thesis_figure(result: ScorecardResult, thesis_id: str, *, years: int = 10) -
     start = result.asof - pd.DateOffset(years=years)
     drawn = 0
     for k, value in enumerate(chart):
-        series = value.history.loc[value.history.index > start]
+        history = value.history
+        # An indicator with no observations yet by the as-of date has no dated index.
+        if history.empty or not isinstance(history.index, pd.DatetimeIndex):
+            continue
+        series = history.loc[history.index > start]
         if series.empty:
             continue
         ind = value.indicator
