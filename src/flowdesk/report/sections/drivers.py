@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from flowdesk.report.sections import KeyNumber, ReportContext, Section
 
 if TYPE_CHECKING:
@@ -28,8 +30,13 @@ _METHOD = (
 )
 
 
-def section_from_result(result: DriversResult) -> Section:
-    """Turn a :class:`~flowdesk.drivers.DriversResult` into a report section."""
+def section_from_result(result: DriversResult, asof: pd.Timestamp | None = None) -> Section:
+    """Turn a :class:`~flowdesk.drivers.DriversResult` into a report section.
+
+    ``asof`` is the date the reader asked for; the model's own date is the last
+    session of its sample, which can be earlier than inputs seen by then, so the
+    freshness ages are measured from the requested date when one is given.
+    """
     from flowdesk.report import figures_drivers
 
     latest = result.latest_shares()
@@ -72,7 +79,7 @@ def section_from_result(result: DriversResult) -> Section:
     return Section(
         id=ID,
         title=TITLE,
-        asof=result.asof,
+        asof=result.asof if asof is None else max(pd.Timestamp(asof), result.asof),
         body_html=body,
         figures=(
             (f"{ID}-rolling", figures_drivers.rolling_shares_figure(result)),
@@ -89,4 +96,4 @@ def build(ctx: ReportContext) -> Section:
     """Estimate the drivers decomposition for ``ctx.asof`` and build its section."""
     from flowdesk.drivers import Drivers
 
-    return section_from_result(Drivers().estimate(ctx.asof, settings=ctx.settings))
+    return section_from_result(Drivers().estimate(ctx.asof, settings=ctx.settings), ctx.asof)
