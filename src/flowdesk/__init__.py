@@ -30,6 +30,8 @@ _LAZY = {
     "VixRegimes": "flowdesk.vol",
     "FedPolicy": "flowdesk.policy.model",
     "Drivers": "flowdesk.drivers",
+    "FlowsDesk": "flowdesk.positioning",
+    "MarketSimulator": "flowdesk.sim.model",
     "build_report": "flowdesk.report",
 }
 
