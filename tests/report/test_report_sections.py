@@ -77,6 +77,23 @@ def test_freshness_rows_flag_stale_series() -> None:
     assert rows["NOT_IN_CATALOG"].stale is False
 
 
+def test_with_notes_puts_model_notes_before_the_stale_inputs() -> None:
+    # VIX3M (daily, stale after 11 days) is stale at 12 days; SP500 is fresh.
+    section = Section(
+        id="x", title="X", asof=ASOF,
+        freshness={"SP500": ASOF, "VIX3M": ASOF - pd.Timedelta(days=12)},
+    )
+    noted = section.with_notes(["Model note."])
+    assert noted.note == (
+        "Model note. Stale inputs for this as-of date: VIX3M (last 2026-08-09, 12 days old)."
+    )
+    assert (noted.id, noted.freshness) == (section.id, section.freshness)
+    assert section.note is None
+    fresh = Section(id="x", title="X", asof=ASOF, freshness={"SP500": ASOF})
+    assert fresh.with_notes().note is None
+    assert fresh.with_notes(["A.", "B."]).note == "A. B."
+
+
 def test_key_number_formatting_and_json() -> None:
     kn = KeyNumber(label="S&P 500", value=7674.3701171875, unit="index points",
                    obs_date=pd.Timestamp("2026-08-21"), change_1w=120 / 110 * 100 - 100,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
@@ -33,6 +33,7 @@ __all__ = [
     "Section",
     "SectionBuilder",
     "build_sections",
+    "finite_or_none",
 ]
 
 Horizon = Literal["1w", "1m", "1y"]
@@ -69,6 +70,25 @@ def _round(value: float | None, digits: int = 4) -> float | None:
 
 def _iso(date: pd.Timestamp | None) -> str | None:
     return None if date is None or pd.isna(date) else f"{date:%Y-%m-%d}"
+
+
+def finite_or_none(value: Any) -> float | None:
+    """``value`` as a float, or ``None`` when it is missing (``None``, NaN, NaT) or infinite.
+
+    Parameters
+    ----------
+    value
+        A scalar from a model result (number, NumPy scalar, ``pd.NA``...).
+
+    Returns
+    -------
+    float or None
+        The value for a :class:`KeyNumber` field.
+    """
+    if value is None or pd.isna(value):
+        return None
+    number = float(value)
+    return None if math.isinf(number) else number
 
 
 @dataclass(frozen=True)
@@ -229,6 +249,32 @@ class Section:
             rows.append(FreshnessRow(series_id, pd.Timestamp(last), age, stale,
                                      spec.description if spec else ""))
         return rows
+
+    def with_notes(self, notes: Sequence[str] = ()) -> Section:
+        """A copy whose :attr:`note` holds ``notes`` and then the stale-input warning.
+
+        Parameters
+        ----------
+        notes
+            Model notes, shown first and in order.
+
+        Returns
+        -------
+        Section
+            A copy of this section whose ``note`` is the notes followed by
+            ``"Stale inputs for this as-of date: SERIES (last YYYY-MM-DD, N days
+            old), ..."`` for each stale input with an observation (see
+            :meth:`freshness_rows`), joined by spaces; ``None`` when both are empty.
+        """
+        stale = [
+            f"{row.series_id} (last {row.last:%Y-%m-%d}, {row.age_days} days old)"
+            for row in self.freshness_rows()
+            if row.stale and row.last is not None
+        ]
+        messages = list(notes)
+        if stale:
+            messages.append("Stale inputs for this as-of date: " + ", ".join(stale) + ".")
+        return replace(self, note=" ".join(messages) or None)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary: id, title, status, key numbers and note."""

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import html
-import math
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from flowdesk.report.sections import KeyNumber, ReportContext, Section
+from flowdesk.report.sections import KeyNumber, ReportContext, Section, finite_or_none
 
 if TYPE_CHECKING:
     from flowdesk.positioning import FlowsDeskResult
@@ -38,17 +36,13 @@ METHODOLOGY = (
 _SERIES_NAMES = {"SP500": "S&P 500", "NDX": "Nasdaq-100"}
 
 
-def _number(value: Any) -> float | None:
-    if value is None or pd.isna(value):
-        return None
-    number = float(value)
-    return None if math.isinf(number) else number
-
-
 def _changes(series: pd.Series) -> dict[str, float | None]:
     from flowdesk.overview import horizon_change
 
-    return {f"change_{h}": _number(horizon_change(series, h, "diff")) for h in ("1w", "1m", "1y")}
+    return {
+        f"change_{h}": finite_or_none(horizon_change(series, h, "diff"))
+        for h in ("1w", "1m", "1y")
+    }
 
 
 def _band_text(band: dict[str, Any]) -> str:
@@ -66,23 +60,23 @@ def _key_numbers(result: FlowsDeskResult) -> list[KeyNumber]:
     day = result.session
     sp = cta["assets"].get("SP500") or {}
     numbers = [
-        KeyNumber("Vol-control aggregate exposure", _number(vc["exposure"]), "fraction of AUM",
-                  day, **_changes(hist["vc_exposure"]), change_unit="fraction of AUM",
-                  digits=3),
-        KeyNumber("Vol-control exposure percentile", _number(vc["percentile"]),
+        KeyNumber("Vol-control aggregate exposure", finite_or_none(vc["exposure"]),
+                  "fraction of AUM", day, **_changes(hist["vc_exposure"]),
+                  change_unit="fraction of AUM", digits=3),
+        KeyNumber("Vol-control exposure percentile", finite_or_none(vc["percentile"]),
                   "percentile (0-100)", day, **_changes(hist["vc_percentile"]),
                   change_unit="pts", digits=1),
-        KeyNumber("Vol-control S&P 500 holdings, base AUM", _number(vc["exposure_bn"]["base"]),
-                  "USD bn", day, digits=1),
+        KeyNumber("Vol-control S&P 500 holdings, base AUM",
+                  finite_or_none(vc["exposure_bn"]["base"]), "USD bn", day, digits=1),
         KeyNumber("CTA net equity exposure (S&P 500 + Nasdaq-100)",
-                  _number(cta["net_equity_exposure"]), "fraction of AUM", day,
+                  finite_or_none(cta["net_equity_exposure"]), "fraction of AUM", day,
                   **_changes(hist["cta_net_equity"]), change_unit="fraction of AUM", digits=3),
-        KeyNumber("CTA net equity exposure, base AUM", _number(cta["net_equity_bn"]["base"]),
+        KeyNumber("CTA net equity exposure, base AUM", finite_or_none(cta["net_equity_bn"]["base"]),
                   "USD bn", day, digits=1),
-        KeyNumber("CTA S&P 500 position, % of max", _number(sp.get("position_pct")),
+        KeyNumber("CTA S&P 500 position, % of max", finite_or_none(sp.get("position_pct")),
                   "% of max position", day, **_changes(hist["cta_sp500_pct_of_max"]),
                   change_unit="pp", digits=1),
-        KeyNumber("CTA S&P 500 position percentile", _number(sp.get("percentile")),
+        KeyNumber("CTA S&P 500 position percentile", finite_or_none(sp.get("percentile")),
                   "percentile (0-100)", day, digits=1),
     ]
     for key, name in (("cta", "CTA flows (all assets)"), ("vol_control", "Vol-control flows")):
@@ -91,13 +85,13 @@ def _key_numbers(result: FlowsDeskResult) -> list[KeyNumber]:
             unit = "USD bn, base AUM" + (
                 f" (low to high AUM: {band['low']:+,.1f} to {band['high']:+,.1f})"
                 if band["low"] is not None else "")
-            numbers.append(KeyNumber(f"{name}, next 1w, {tape} tape", _number(band["base"]),
+            numbers.append(KeyNumber(f"{name}, next 1w, {tape} tape", finite_or_none(band["base"]),
                                      unit, day, digits=1))
     numbers += [
-        KeyNumber("Buyback blackout share", _number(bb["blackout_share"]),
+        KeyNumber("Buyback blackout share", finite_or_none(bb["blackout_share"]),
                   "share of S&P 500 companies (0-1)", day, digits=2),
-        KeyNumber("Buyback daily demand", _number(bb["daily_demand_bn"]), "USD bn per session",
-                  day, digits=2),
+        KeyNumber("Buyback daily demand", finite_or_none(bb["daily_demand_bn"]),
+                  "USD bn per session", day, digits=2),
     ]
     return numbers
 
@@ -149,18 +143,6 @@ def _headline(result: FlowsDeskResult) -> str:
     return f"<p>{text}</p>{_flows_table(result)}"
 
 
-def _warning(section: Section, result: FlowsDeskResult) -> str | None:
-    stale = [
-        f"{row.series_id} (last {row.last:%Y-%m-%d}, {row.age_days} days old)"
-        for row in section.freshness_rows()
-        if row.stale and row.last is not None
-    ]
-    messages = list(result.notes)
-    if stale:
-        messages.append("Stale inputs for this as-of date: " + ", ".join(stale) + ".")
-    return " ".join(messages) or None
-
-
 def section_from_result(result: FlowsDeskResult) -> Section:
     """Turn a :class:`~flowdesk.positioning.FlowsDeskResult` into a report section.
 
@@ -168,7 +150,7 @@ def section_from_result(result: FlowsDeskResult) -> Section:
     """
     from flowdesk.report import figures_flows as ff
 
-    section = Section(
+    return Section(
         id=ID,
         title=TITLE,
         asof=result.asof,
@@ -183,8 +165,7 @@ def section_from_result(result: FlowsDeskResult) -> Section:
         key_numbers=tuple(_key_numbers(result)),
         methodology=METHODOLOGY,
         freshness=dict(result.obs_date),
-    )
-    return dataclasses.replace(section, note=_warning(section, result))
+    ).with_notes(result.notes)
 
 
 def build(ctx: ReportContext) -> Section:

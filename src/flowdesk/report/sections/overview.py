@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import html
-import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from flowdesk.report.sections import KeyNumber, ReportContext, Section
+from flowdesk.report.sections import KeyNumber, ReportContext, Section, finite_or_none
 
 if TYPE_CHECKING:
     from flowdesk.overview import OverviewResult
@@ -18,13 +16,6 @@ __all__ = ["ID", "TITLE", "build", "section_from_result"]
 
 ID = "overview"
 TITLE = "Market overview"
-
-
-def _number(value: Any) -> float | None:
-    if value is None or pd.isna(value):
-        return None
-    number = float(value)
-    return None if math.isinf(number) else number
 
 
 def _key_numbers(result: OverviewResult) -> list[KeyNumber]:
@@ -37,12 +28,12 @@ def _key_numbers(result: OverviewResult) -> list[KeyNumber]:
         numbers.append(
             KeyNumber(
                 label=row["label"],
-                value=_number(row["value"]),
+                value=finite_or_none(row["value"]),
                 unit=row["unit"],
                 obs_date=None if pd.isna(obs) else pd.Timestamp(obs),
-                change_1w=_number(row["change_1w"]),
-                change_1m=_number(row["change_1m"]),
-                change_1y=_number(row["change_1y"]),
+                change_1w=finite_or_none(row["change_1w"]),
+                change_1m=finite_or_none(row["change_1m"]),
+                change_1y=finite_or_none(row["change_1y"]),
                 change_unit=row["change_unit"],
                 digits=digits.get(str(key), 2),
             )
@@ -78,18 +69,6 @@ def _headline(result: OverviewResult) -> str:
     return f"<p>{' '.join(parts)}</p>" if parts else ""
 
 
-def _warning(section: Section, result: OverviewResult) -> str | None:
-    stale = [
-        f"{row.series_id} (last {row.last:%Y-%m-%d}, {row.age_days} days old)"
-        for row in section.freshness_rows()
-        if row.stale and row.last is not None
-    ]
-    messages = list(result.notes)
-    if stale:
-        messages.append("Stale inputs for this as-of date: " + ", ".join(stale) + ".")
-    return " ".join(messages) or None
-
-
 def section_from_result(result: OverviewResult) -> Section:
     """Turn an :class:`~flowdesk.overview.OverviewResult` into a report section.
 
@@ -98,7 +77,7 @@ def section_from_result(result: OverviewResult) -> Section:
     from flowdesk.overview import CONVENTIONS
     from flowdesk.report import figures
 
-    section = Section(
+    return Section(
         id=ID,
         title=TITLE,
         asof=result.asof,
@@ -118,8 +97,7 @@ def section_from_result(result: OverviewResult) -> Section:
             " yield is DGS10 - T10Y3M."
         ),
         freshness=dict(result.last_obs),
-    )
-    return dataclasses.replace(section, note=_warning(section, result))
+    ).with_notes(result.notes)
 
 
 def build(ctx: ReportContext) -> Section:

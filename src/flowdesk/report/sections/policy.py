@@ -5,7 +5,6 @@ The odds are FedWatch's with futures, otherwise a curve proxy labelled as such.
 
 from __future__ import annotations
 
-import dataclasses
 import html
 from typing import TYPE_CHECKING, Literal
 
@@ -124,24 +123,12 @@ def _headline(result: PolicyResult) -> str:
     return f"<p>{' '.join(parts)}</p>" if parts else ""
 
 
-def _warning(section: Section, result: PolicyResult) -> str | None:
-    stale = [
-        f"{row.series_id} (last {row.last:%Y-%m-%d}, {row.age_days} days old)"
-        for row in section.freshness_rows()
-        if row.stale and row.last is not None
-    ]
-    messages = list(result.notes)
-    if stale:
-        messages.append("Stale inputs for this as-of date: " + ", ".join(stale) + ".")
-    return " ".join(messages) or None
-
-
 def section_from_result(result: PolicyResult) -> Section:
     """Turn a :class:`~flowdesk.policy.model.PolicyResult` into a report section."""
     from flowdesk.policy.model import CONVENTIONS
     from flowdesk.report import figures_policy
 
-    section = Section(
+    return Section(
         id=ID,
         title=TITLE,
         asof=result.asof,
@@ -159,8 +146,7 @@ def section_from_result(result: PolicyResult) -> Section:
             " 1w/1m/1y are differences in percentage points (probabilities) or bp (rates)."
         ),
         freshness=dict(result.last_obs),
-    )
-    return dataclasses.replace(section, note=_warning(section, result))
+    ).with_notes(result.notes)
 
 
 def build(ctx: ReportContext) -> Section:

@@ -7,7 +7,6 @@ template uses (a ``data-plotly-figure`` div and its JSON payload), so
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import math
 from typing import TYPE_CHECKING
@@ -170,7 +169,7 @@ def section_from_result(
             (f"{ID}-history", figures_macro.verdict_history_figure(history, result.asof, titles)),
         )
     freshness = {sid: d for sid, d in result.last_obs.items() if d is not None}
-    section = Section(
+    return Section(
         id=ID,
         title=TITLE,
         asof=result.asof,
@@ -179,16 +178,7 @@ def section_from_result(
         key_numbers=tuple(_key_numbers(result)),
         methodology=_METHODOLOGY,
         freshness=freshness,
-    )
-    stale = [
-        f"{row.series_id} (last {row.last:%Y-%m-%d}, {row.age_days} days old)"
-        for row in section.freshness_rows()
-        if row.stale and row.last is not None
-    ]
-    messages = list(result.notes)
-    if stale:
-        messages.append("Stale inputs for this as-of date: " + ", ".join(stale) + ".")
-    return dataclasses.replace(section, note=" ".join(messages) or None)
+    ).with_notes(result.notes)
 
 
 def build(ctx: ReportContext) -> Section:

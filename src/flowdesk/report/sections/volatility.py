@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import html
-import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from flowdesk.report.sections import KeyNumber, ReportContext, Section
+from flowdesk.report.sections import KeyNumber, ReportContext, Section, finite_or_none
 
 if TYPE_CHECKING:
     from flowdesk.vol import VixRegimesResult
@@ -39,13 +37,6 @@ _KEYS = (
 )
 
 
-def _number(value: Any) -> float | None:
-    if value is None or pd.isna(value):
-        return None
-    number = float(value)
-    return None if math.isinf(number) else number
-
-
 def _key_numbers(result: VixRegimesResult) -> list[KeyNumber]:
     from flowdesk.overview import horizon_change
 
@@ -59,9 +50,9 @@ def _key_numbers(result: VixRegimesResult) -> list[KeyNumber]:
                 value=float(values.iloc[-1]) if has else None,
                 unit=unit,
                 obs_date=values.index[-1] if has else None,
-                change_1w=_number(horizon_change(values, "1w", "diff")),
-                change_1m=_number(horizon_change(values, "1m", "diff")),
-                change_1y=_number(horizon_change(values, "1y", "diff")),
+                change_1w=finite_or_none(horizon_change(values, "1w", "diff")),
+                change_1m=finite_or_none(horizon_change(values, "1m", "diff")),
+                change_1y=finite_or_none(horizon_change(values, "1y", "diff")),
                 change_unit=change_unit,
                 digits=digits,
             )
@@ -162,24 +153,12 @@ def _headline(result: VixRegimesResult) -> str:
     return f"<p>{' '.join(parts)}</p>" + _forward_table(result)
 
 
-def _warning(section: Section, result: VixRegimesResult) -> str | None:
-    stale = [
-        f"{row.series_id} (last {row.last:%Y-%m-%d}, {row.age_days} days old)"
-        for row in section.freshness_rows()
-        if row.stale and row.last is not None
-    ]
-    messages = list(result.notes)
-    if stale:
-        messages.append("Stale inputs for this as-of date: " + ", ".join(stale) + ".")
-    return " ".join(messages) or None
-
-
 def section_from_result(result: VixRegimesResult) -> Section:
     """Turn a :class:`~flowdesk.vol.VixRegimesResult` into a report section."""
     from flowdesk.report import figures_vol
     from flowdesk.vol import METHOD
 
-    section = Section(
+    return Section(
         id=ID,
         title=TITLE,
         asof=result.asof,
@@ -194,8 +173,7 @@ def section_from_result(result: VixRegimesResult) -> Section:
         "returns x sqrt(252), in percent; changes are differences over 1 week, 1 month and "
         "1 year of calendar time.",
         freshness={sid: result.obs_date.get(sid) for sid in _FRESHNESS},
-    )
-    return dataclasses.replace(section, note=_warning(section, result))
+    ).with_notes(result.notes)
 
 
 def build(ctx: ReportContext) -> Section:
