@@ -36,11 +36,21 @@ def main() -> None:
         def wipe() -> None:
             shutil.rmtree(cache, ignore_errors=True)
 
+        numba_dir = Path(tmp) / "numba"
+
+        def wipe_all() -> None:
+            wipe()
+            shutil.rmtree(numba_dir, ignore_errors=True)
+
+        # First run after install: no data cache and no compiled numba kernels yet.
+        first = median_subprocess(argv, 2, env=env_r | {"NUMBA_CACHE_DIR": str(numba_dir)},
+                                  setup=wipe_all)
         cold = median_subprocess(argv, 3, env=env_r, setup=wipe)
         warm = median_subprocess(argv, 5, env=env_r)
         size_html = out.stat().st_size / 1e6
     report("flowdesk report --offline (embedded data)", [
         ("import pandas (baseline)", rows[1][1], "s"),
+        ("report, first run: no numba cache, no data cache", first, "s"),
         ("report, empty cache dir (cold)", cold, "s"),
         ("report, second run (warm)", warm, "s"),
         ("HTML size", size_html, "MB"),

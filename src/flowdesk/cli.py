@@ -592,13 +592,47 @@ def report(
         if settings.offline:
             raise ConfigError("--refresh needs the network; drop --offline")
         _refresh_for_report(settings)
-    result = build_report(asof=asof, out=out, settings=settings)
+    result = _build_report_with_progress(build_report, asof, out, settings)
     if fmt is OutputFormat.json:
         _print_json(result.to_dict())
         return
     from flowdesk.report.terminal import render_terminal
 
     render_terminal(result, _stdout())
+
+
+def _build_report_with_progress(build: Any, asof: Any, out: Any, settings: Any) -> Any:
+    """Build the report with a transient per-section progress bar on stderr.
+
+    The first run on a machine compiles the numba kernels (tens of seconds, once);
+    the bar says so, so a slow first report does not look like a hang.
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    first_run = not _numba_cache_warm()
+    label = "first run: compiling numerical kernels once, then " if first_run else ""
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=_stderr(), transient=True) as bar:
+        task = bar.add_task("report", total=None)
+
+        def step(done: int, total: int, title: str) -> None:
+            what = f"{label}building {title}" if title else "writing HTML"
+            bar.update(task, completed=done, total=total, description=what)
+
+        return build(asof=asof, out=out, settings=settings, progress=step)
+
+
+def _numba_cache_warm() -> bool:
+    """Whether numba's cache already holds compiled flowdesk kernels."""
+    from importlib.util import find_spec
+
+    spec = find_spec("flowdesk.sim.kernel")
+    cache_root = os.environ.get("NUMBA_CACHE_DIR")
+    if cache_root:
+        return any(Path(cache_root).rglob("kernel.simulate_into*.nbi"))
+    if spec is None or spec.origin is None:
+        return True
+    return any((Path(spec.origin).parent / "__pycache__").glob("kernel.simulate_into*.nbi"))
 
 
 def _refresh_for_report(settings: Any) -> None:

@@ -44,6 +44,13 @@ def test_build_sections_isolates_flowdesk_errors_and_keeps_order() -> None:
     assert built[1].asof == ASOF
 
 
+def test_build_sections_reports_progress_per_section() -> None:
+    calls: list[tuple[int, int, str]] = []
+    build_sections(ReportContext(asof=ASOF), [_ok("first"), _failing(ModelError("x"))],
+                   progress=lambda done, total, title: calls.append((done, total, title)))
+    assert calls == [(0, 2, "First"), (1, 2, "Broken section"), (2, 2, "")]
+
+
 def test_build_sections_lets_bugs_propagate() -> None:
     with pytest.raises(ZeroDivisionError):
         build_sections(ReportContext(asof=ASOF), [_ok("a"), _failing(ZeroDivisionError())])

@@ -6,6 +6,7 @@ Sections call models' public API; nothing here computes a model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,6 +77,7 @@ def build_report(
     out: str | Path | None = None,
     *,
     settings: Settings | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> ReportResult:
     """Build every section for ``asof`` and write the HTML report.
 
@@ -88,6 +90,8 @@ def build_report(
         default ``./flowdesk-report-<asof>.html``.
     settings
         Settings (cache directory); default from the environment.
+    progress
+        Called as ``progress(done, total, section_title)`` while sections build.
 
     Returns
     -------
@@ -110,6 +114,6 @@ def build_report(
     # Check the destination before the (slower) build so a typo fails fast.
     path = _output_path(out, asof_ts)
     ctx = ReportContext(asof=asof_ts, settings=settings)
-    sections = build_sections(ctx)
+    sections = build_sections(ctx, progress=progress)
     write_html(render_html(sections, ctx), path)
     return ReportResult(path=path, asof=asof_ts, sections=tuple(sections))

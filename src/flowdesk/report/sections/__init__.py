@@ -305,7 +305,10 @@ class SectionBuilder:
 
 
 def build_sections(
-    ctx: ReportContext, builders: Sequence[SectionBuilder] | None = None
+    ctx: ReportContext,
+    builders: Sequence[SectionBuilder] | None = None,
+    *,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> list[Section]:
     """Build every section in order; a ``FlowdeskError`` makes that one unavailable.
 
@@ -315,19 +318,27 @@ def build_sections(
         Report context.
     builders
         Sections to build; default :data:`SECTIONS`.
+    progress
+        Called as ``progress(done, total, title)`` before each section is built
+        (``title`` of the one starting) and once more at the end with ``""``.
 
     Notes
     -----
     Only deliberate flowdesk errors (missing data, bad model input) are turned
     into an "unavailable" box; anything else is a bug and propagates.
     """
+    todo = list(SECTIONS if builders is None else builders)
     sections = []
-    for builder in SECTIONS if builders is None else builders:
+    for done, builder in enumerate(todo):
+        if progress is not None:
+            progress(done, len(todo), builder.title)
         try:
             section = builder(ctx)
         except FlowdeskError as exc:
             section = Section.unavailable(builder.id, builder.title, ctx.asof, str(exc))
         sections.append(section)
+    if progress is not None:
+        progress(len(todo), len(todo), "")
     return sections
 
 
