@@ -60,12 +60,13 @@ def test_key_numbers_carry_units_dates_and_the_desk_values(
     assert all(k.obs_date == session for k in section.key_numbers)
     assert all(k.unit for k in section.key_numbers)
     vc = _key(section, "Vol-control aggregate exposure")
-    assert (vc.value, vc.unit) == (d["vol_control"]["exposure"], "fraction of AUM")
+    assert vc.value == pytest.approx(100 * d["vol_control"]["exposure"]) and vc.unit == "% of AUM"
     pct = _key(section, "Vol-control exposure percentile")
     assert pct.value == d["vol_control"]["percentile"]
     net = _key(section, "CTA net equity exposure (")
     sp, ndx = (d["cta"]["assets"][a]["position"] for a in ("SP500", "NDX"))
-    assert net.value == pytest.approx(sp + ndx, abs=1e-9)  # S&P 500 + Nasdaq-100 positions
+    # S&P 500 + Nasdaq-100 positions, fractions of AUM shown in percent.
+    assert net.value == pytest.approx(100 * (sp + ndx), abs=1e-7)
     for actor, block in (("CTA flows (all assets)", "cta"), ("Vol-control flows", "vol_control")):
         for tape in ("flat", "up", "down"):
             band = d[block]["flows"]["1w"][tape]
@@ -73,19 +74,22 @@ def test_key_numbers_carry_units_dates_and_the_desk_values(
             assert kn.value == band["base"] and kn.unit.startswith("USD bn, base AUM")
             assert f"{band['low']:+,.1f} to {band['high']:+,.1f}" in kn.unit
     share = _key(section, "Buyback blackout share")
-    assert share.value == d["buybacks"]["blackout_share"] and "0-1" in share.unit
+    assert share.value == pytest.approx(100 * d["buybacks"]["blackout_share"])
+    assert share.unit == "% of S&P 500 companies"
     demand = _key(section, "Buyback daily demand")
     assert demand.value == d["buybacks"]["daily_demand_bn"] and demand.unit == "USD bn per session"
-    # 1-week change of the exposure: last value minus the value 7 calendar days earlier.
+    # 1-week change of the exposure in percentage points: last value minus the value
+    # 7 calendar days earlier, times 100.
     hist = result.history["vc_exposure"].dropna()
     week_ago = hist.loc[: session - pd.Timedelta(days=7)].iloc[-1]
-    assert vc.change_1w == pytest.approx(hist.iloc[-1] - week_ago)
+    assert vc.change_1w == pytest.approx(100 * (hist.iloc[-1] - week_ago))
+    assert vc.change_unit == "pp"
 
 
 def test_render_shows_units_dates_freshness_and_notes(section: Section) -> None:
     html = render_section(section)
     assert 'id="flows"' in html
-    for fragment in ("USD bn", "fraction of AUM", "percentile (0-100)", "USD bn per session",
+    for fragment in ("USD bn", "% of AUM", "percentile (0-100)", "USD bn per session",
                      'datetime="2026-08-21"', "Methodology", "Data freshness",
                      "Projected flows, USD bn", "DEXUSEU", "flows-ladder-data"):
         assert fragment in html, fragment

@@ -65,8 +65,7 @@ def test_toc_lists_every_section_and_numbers_carry_units_and_dates(tmp_path: Pat
         obs = re.search(r'<td class="obs">.*?(\d{4}-\d{2}-\d{2}).*?</td>', row, flags=re.S)
         assert obs is not None, row
         for change in re.findall(r'<td class="num change">([^<]*)</td>', row):
-            assert change == "n/a" or re.fullmatch(
-                r"[+-][\d,.]+(%| pp| pts| bp| USD bn| fraction of AUM)", change)
+            assert change == "n/a" or re.fullmatch(r"[+-][\d,.]+(%| pp| pts| bp| USD bn)", change)
 
     # Units written out by hand for a few rows, with their observation dates.
     by_label = {re.search(r'data-label="([^"]+)"', r).group(1): r for r in rows}

@@ -45,6 +45,12 @@ def _changes(series: pd.Series) -> dict[str, float | None]:
     }
 
 
+def _pct(fraction: float | None) -> float | None:
+    """A fraction shown in percent (exposures in the key-number table read as % of AUM)."""
+    value = finite_or_none(fraction)
+    return None if value is None else 100.0 * value
+
+
 def _band_text(band: dict[str, Any]) -> str:
     if band.get("base") is None:
         return "n/a"
@@ -60,17 +66,17 @@ def _key_numbers(result: FlowsDeskResult) -> list[KeyNumber]:
     day = result.session
     sp = cta["assets"].get("SP500") or {}
     numbers = [
-        KeyNumber("Vol-control aggregate exposure", finite_or_none(vc["exposure"]),
-                  "fraction of AUM", day, **_changes(hist["vc_exposure"]),
-                  change_unit="fraction of AUM", digits=3),
+        KeyNumber("Vol-control aggregate exposure", _pct(vc["exposure"]),
+                  "% of AUM", day, **_changes(100.0 * hist["vc_exposure"]),
+                  change_unit="pp", digits=1),
         KeyNumber("Vol-control exposure percentile", finite_or_none(vc["percentile"]),
                   "percentile (0-100)", day, **_changes(hist["vc_percentile"]),
                   change_unit="pts", digits=1),
         KeyNumber("Vol-control S&P 500 holdings, base AUM",
                   finite_or_none(vc["exposure_bn"]["base"]), "USD bn", day, digits=1),
         KeyNumber("CTA net equity exposure (S&P 500 + Nasdaq-100)",
-                  finite_or_none(cta["net_equity_exposure"]), "fraction of AUM", day,
-                  **_changes(hist["cta_net_equity"]), change_unit="fraction of AUM", digits=3),
+                  _pct(cta["net_equity_exposure"]), "% of AUM", day,
+                  **_changes(100.0 * hist["cta_net_equity"]), change_unit="pp", digits=1),
         KeyNumber("CTA net equity exposure, base AUM", finite_or_none(cta["net_equity_bn"]["base"]),
                   "USD bn", day, digits=1),
         KeyNumber("CTA S&P 500 position, % of max", finite_or_none(sp.get("position_pct")),
@@ -88,8 +94,8 @@ def _key_numbers(result: FlowsDeskResult) -> list[KeyNumber]:
             numbers.append(KeyNumber(f"{name}, next 1w, {tape} tape", finite_or_none(band["base"]),
                                      unit, day, digits=1))
     numbers += [
-        KeyNumber("Buyback blackout share", finite_or_none(bb["blackout_share"]),
-                  "share of S&P 500 companies (0-1)", day, digits=2),
+        KeyNumber("Buyback blackout share", _pct(bb["blackout_share"]),
+                  "% of S&P 500 companies", day, digits=0),
         KeyNumber("Buyback daily demand", finite_or_none(bb["daily_demand_bn"]),
                   "USD bn per session", day, digits=2),
     ]
