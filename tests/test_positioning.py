@@ -159,7 +159,10 @@ def test_stale_fx_has_no_flows_and_a_note(latest: dict[str, Any]) -> None:
     for sid in stale:
         assert latest["cta"]["assets"][sid]["position"] is None
         assert latest["cta"]["flows"]["1w"]["by_asset"][sid]["flat"]["base"] is None
-        assert any(sid in note for note in latest["notes"])
+        # The note names the real last observation, not a carried-forward date.
+        last = load(sid, asof=ASOF).index[-1]
+        assert any(sid in note and f"last observation ({last:%Y-%m-%d})" in note
+                   for note in latest["notes"])
 
 
 def _tape_flow(sp: pd.Series, sign: float, n: int) -> np.ndarray:

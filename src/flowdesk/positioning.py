@@ -393,8 +393,16 @@ class FlowsDesk:
         cta_snap = cta.latest()
         for sid, entry in cta_snap["assets"].items():
             if entry["reason"]:
-                seen = f"; series last observed {obs[sid]:%Y-%m-%d}" if obs.get(sid) else ""
-                notes.append(f"CTA {sid}: {entry['reason']}{seen}; position and flows are NaN.")
+                reason = entry["reason"]
+                if obs.get(sid) and reason.startswith("no price on"):
+                    # The book carries a price forward a few sessions; name the real
+                    # observation date rather than the last carried-forward one.
+                    reason = (f"no price on {when:%Y-%m-%d}: the last observation "
+                              f"({obs[sid]:%Y-%m-%d}) is older than the book carries prices "
+                              "forward")
+                elif obs.get(sid):
+                    reason += f"; series last observed {obs[sid]:%Y-%m-%d}"
+                notes.append(f"CTA {sid}: {reason}; position and flows are NaN.")
         sp_entry = cta_snap["assets"]["SP500"]
         extra = {f"CTA {kind} pivot {h}": v
                  for kind, key in (("EWMAC", "pivots"), ("TSMOM", "tsmom_pivots"))
