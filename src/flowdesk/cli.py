@@ -23,6 +23,7 @@ import typer
 
 from flowdesk import __version__
 from flowdesk.errors import FlowdeskError
+from flowdesk.jsontools import jsonable
 
 __all__ = ["app", "main"]
 
@@ -123,21 +124,7 @@ def handle_errors(func: F) -> F:
 
 
 def _print_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(_jsonable(payload), indent=2, ensure_ascii=False) + "\n")
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return _jsonable(value.item())
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+    sys.stdout.write(json.dumps(jsonable(payload), indent=2, ensure_ascii=False) + "\n")
 
 
 def _version(value: bool) -> None:

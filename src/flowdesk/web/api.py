@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from flowdesk.errors import ConfigError, DataError
+from flowdesk.jsontools import jsonable
 from flowdesk.web.app import ApiError, cached_response
 
 if TYPE_CHECKING:
@@ -91,25 +92,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 _OK = {"description": "The result as JSON (the CLI's `--format json`).",
        "content": {_JSON: {"schema": {"type": "object"}}}}
-
-
-def jsonable(value: Any) -> Any:
-    """Make ``value`` JSON-ready like the CLI: NaN/inf -> ``None``, dates -> ISO text."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
-    if value is None or isinstance(value, str | bool | int):
-        return value
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return jsonable(value.item())
-    if hasattr(value, "isoformat"):
-        import pandas as pd
-
-        return None if value is pd.NaT else value.isoformat()
-    return value
 
 
 def encode(payload: Any) -> tuple[bytes, str]:
