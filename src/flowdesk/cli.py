@@ -616,10 +616,10 @@ def _numba_cache_warm() -> bool:
     spec = find_spec("flowdesk.sim.kernel")
     cache_root = os.environ.get("NUMBA_CACHE_DIR")
     if cache_root:
-        return any(Path(cache_root).rglob("kernel.simulate_into*.nbi"))
+        return any(Path(cache_root).rglob("kernel._advance_block*.nbi"))
     if spec is None or spec.origin is None:
         return True
-    return any((Path(spec.origin).parent / "__pycache__").glob("kernel.simulate_into*.nbi"))
+    return any((Path(spec.origin).parent / "__pycache__").glob("kernel._advance_block*.nbi"))
 
 
 def _refresh_for_report(settings: Any) -> None:

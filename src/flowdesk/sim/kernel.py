@@ -37,6 +37,7 @@ the price-difference variance.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numba as nb
 import numpy as np
@@ -82,7 +83,7 @@ _W_SHORT = 21
 _W_LONG = 63  # also the length of the return ring
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, nogil=True, error_model="numpy")
 def _advance_block(
     lo, hi, t0, rec0, z, zv, exo, forced, bb, fw, scale,
     coh_tv, coh_cap, coh_w, coh_lag, coh_est, vc_aum,
@@ -344,7 +345,6 @@ def _advance_block(
                 high[jj] = price[jj] if (armed[jj] > 0.5 and price[jj] > high[jj]) else high[jj]
 
 
-@nb.njit(cache=True, parallel=True, error_model="numpy")
 def simulate_into(
     t0, rec0, z, zv, exo, forced, bb, fw, scale,
     coh_tv, coh_cap, coh_w, coh_lag, coh_est, vc_aum,
@@ -352,7 +352,7 @@ def simulate_into(
     cta, cta_lag, gamma, stop_d, stop_size, stop_rec,
     mk, vring, vsum, vtgt, cema, cwt, cvol, cnobs, pring, ctgt, sarm, shigh,
     out_p, out_r, out_f, out_aux, out_exo,
-):  # pragma: no cover - compiled; equivalence tested against the reference model
+) -> None:
     """Advance all paths ``z.shape[0]`` days; see the module docstring.
 
     Parameters
@@ -390,13 +390,26 @@ def simulate_into(
         ``(3, 0, n)``), implied residual flow in forced mode (or ``(0, n)``).
     """
     n = mk.shape[1]
-    for b in nb.prange((n + BLOCK - 1) // BLOCK):
-        lo = b * BLOCK
-        _advance_block(
-            lo, min(lo + BLOCK, n), t0, rec0, z, zv, exo, forced, bb, fw, scale,
+    rest = (t0, rec0, z, zv, exo, forced, bb, fw, scale,
             coh_tv, coh_cap, coh_w, coh_lag, coh_est, vc_aum,
             decays, new_wts, adjust, v_decay, v_minp, fast_idx, slow_idx, scalars, lookbacks,
             cta, cta_lag, gamma, stop_d, stop_size, stop_rec,
             mk, vring, vsum, vtgt, cema, cwt, cvol, cnobs, pring, ctgt, sarm, shigh,
-            out_p, out_r, out_f, out_aux, out_exo,
-        )
+            out_p, out_r, out_f, out_aux, out_exo)
+    starts = range(0, n, BLOCK)
+    threads = min(nb.get_num_threads(), len(starts))
+
+    def advance(chunk: range) -> None:
+        for lo in chunk:
+            _advance_block(lo, min(lo + BLOCK, n), *rest)
+
+    # Blocks of paths are independent and _advance_block releases the GIL, so plain
+    # threads run them in parallel (each a contiguous run of blocks, like a static
+    # schedule); a prange loop here would add seconds to the one-time compile.
+    if threads <= 1:
+        advance(starts)
+        return
+    per = -(-len(starts) // threads)
+    chunks = [starts[k * per:(k + 1) * per] for k in range(threads)]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(advance, chunks))
