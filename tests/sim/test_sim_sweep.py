@@ -88,6 +88,19 @@ def test_grid_points_share_common_random_numbers() -> None:
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_summary_shows_each_point_with_its_interval() -> None:
+    spec = SweepSpec(grid={"cta": (0.0, 2.0)}, paths=4, years=1.0, seed=5)
+    res = run_sweep(spec, scheduler="inprocess")
+    text = res.summary()
+    row = res.table.iloc[1]
+    vol = (f"{row['realized_vol']:.4f} [{row['realized_vol_ci_low']:.4f}, "
+           f"{row['realized_vol_ci_high']:.4f}]")
+    line = next(ln for ln in text.splitlines() if ln.startswith("realized_vol"))
+    assert line.split(None, 1)[1].rstrip().endswith(vol)
+    assert "2.0" in next(ln for ln in text.splitlines() if ln.startswith("cta"))
+    assert all(len(ln) < 120 for ln in text.splitlines()[1:])
+
+
 @pytest.mark.slow
 def test_processes_and_dask_equal_the_in_process_run(grid_file: Path) -> None:
     distributed = pytest.importorskip("distributed")

@@ -221,12 +221,21 @@ class SweepResult:
                          "points": self.table.to_dict(orient="records")})
 
     def summary(self) -> str:
-        """The table and the throughput."""
+        """Throughput and, per grid point, each statistic as ``mean [ci_low, ci_high]``."""
         rate = self.path_days / self.wall_seconds if self.wall_seconds > 0 else math.nan
+        stats = [c for c in self.table.columns if f"{c}_ci_low" in self.table.columns]
+        grid = [c for c in self.table.columns
+                if c not in stats and not c.endswith(("_ci_low", "_ci_high"))]
+        view = self.table[grid].copy()
+        for c in stats:
+            view[c] = [f"{m:.4f} [{lo:.4f}, {hi:.4f}]" for m, lo, hi in
+                       zip(self.table[c], self.table[f"{c}_ci_low"], self.table[f"{c}_ci_high"],
+                           strict=True)]
+        # Grid points as columns, statistics as rows: stays narrow however many stats.
+        body = (view.set_index(grid) if grid else view).T.to_string()
         return (f"Sweep on {self.backend}: {len(self.table)} grid points, "
                 f"{self.path_days:,} path-days in {self.wall_seconds:.2f} s "
-                f"({rate:,.0f} path-days/s wall)\n"
-                + self.table.to_string(float_format=lambda v: f"{v:.4f}"))
+                f"({rate:,.0f} path-days/s wall); mean [95% CI over paths]\n{body}")
 
     def _repr_html_(self) -> str:
         from flowdesk.flows.common import frame_html
