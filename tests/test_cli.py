@@ -320,6 +320,9 @@ def test_simulate_bad_input(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     bad.write_text("[grid]\ncta = ['x']\n")
     code, _, err = run(capsys, "simulate", "sweep", "--grid", str(bad))
     assert code == 2 and "cta" in err and "Traceback" not in err
+    bad.write_text("[grid]\ncta = [1.0]\n")
+    code, _, err = run(capsys, "simulate", "sweep", "--grid", str(bad), "--workers", "0")
+    assert code == 2 and "workers" in err
 
 
 def test_serve_rejects_a_bad_port(capsys: pytest.CaptureFixture[str]) -> None:

@@ -295,6 +295,8 @@ def run_sweep(
         Seconds to wait for all tasks of a process or Dask run (``None``: no limit);
         exceeding it raises ``TimeoutError``.
     """
+    if workers is not None and (isinstance(workers, bool) or int(workers) < 1):
+        raise ConfigError(f"workers: need at least 1 process, got {workers}")
     sp = spec if isinstance(spec, SweepSpec) else SweepSpec.from_toml(spec)
     start = time.perf_counter()
     if scheduler == "inprocess":
