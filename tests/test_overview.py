@@ -121,26 +121,26 @@ def test_horizon_change_ignores_trailing_nan_and_empty() -> None:
 def test_model_changes_on_appended_hand_values(isolated_env: Path) -> None:
     real = load("SP500")
     last = real.index[-1]
-    assert last < pd.Timestamp("2026-08-24")  # the hand dates below come after the data
-    extra = _series({"2026-08-24": 8000.0, "2026-08-28": 8100.0, "2026-08-31": 7900.0}, "SP500")
+    assert last < pd.Timestamp("2026-09-28")  # the hand dates below come after the data
+    extra = _series({"2026-09-28": 8000.0, "2026-10-02": 8100.0, "2026-10-05": 7900.0}, "SP500")
     Store(isolated_env).write("SP500", extra, source="test")
 
-    result = MarketOverview().estimate("2026-08-31")
+    result = MarketOverview().estimate("2026-10-05")
     row = result.latest.loc["sp500"]
     assert row["value"] == 7900.0
-    assert row["obs_date"] == pd.Timestamp("2026-08-31")
-    # 1w: 2026-08-31 - 7 days = 2026-08-24 -> 8000.
+    assert row["obs_date"] == pd.Timestamp("2026-10-05")
+    # 1w: 2026-10-05 - 7 days = 2026-09-28 -> 8000.
     assert row["change_1w"] == pytest.approx((7900 / 8000 - 1) * 100)
-    # 1m: last real close on or before 2026-07-31.
-    ref_1m = real.loc[:"2026-07-31"].iloc[-1]
+    # 1m: last real close on or before 2026-09-05.
+    ref_1m = real.loc[:"2026-09-05"].iloc[-1]
     assert row["change_1m"] == pytest.approx((7900 / ref_1m - 1) * 100)
     # New peak 8100 (above every real close) -> drawdown 7900/8100 - 1.
     assert real.max() < 8100
     assert result.peak == 8100.0
-    assert result.peak_date == pd.Timestamp("2026-08-28")
+    assert result.peak_date == pd.Timestamp("2026-10-02")
     dd = result.latest.loc["sp500_drawdown"]
     assert dd["value"] == pytest.approx((7900 / 8100 - 1) * 100)
-    # 2026-08-24 (8000) was itself a new high, so its drawdown was 0.
+    # 2026-09-28 (8000) was itself a new high, so its drawdown was 0.
     assert dd["change_1w"] == pytest.approx((7900 / 8100 - 1) * 100)
 
 

@@ -58,12 +58,12 @@ def test_asof_applies_publication_lag() -> None:
 
 
 def test_appending_later_data_never_changes_an_earlier_asof(tmp_path: Path) -> None:
-    asof = "2026-08-14"
+    asof = "2026-09-18"
     before = {sid: load(sid, asof=asof) for sid in ("SP500", "NETLIQ", "DGS3MO")}
     later = tmp_path / "later.csv"
-    later.write_text("date,value\n2026-08-24,7700.5\n2026-08-25,7712.25\n", encoding="utf-8")
+    later.write_text("date,value\n2026-09-28,7700.5\n2026-09-29,7712.25\n", encoding="utf-8")
     import_series("SP500", later)
-    assert load("SP500").index[-1] == pd.Timestamp("2026-08-25")
+    assert load("SP500").index[-1] == pd.Timestamp("2026-09-29")
     for sid, series in before.items():
         pd.testing.assert_series_equal(load(sid, asof=asof), series)
 
@@ -189,14 +189,14 @@ class _FakeSource:
 
 def test_update_merges_with_the_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
     new = pd.Series(
-        [7800.0, 7810.0], index=pd.DatetimeIndex(["2026-08-21", "2026-08-24"], name="date")
+        [7800.0, 7810.0], index=pd.DatetimeIndex(["2026-09-25", "2026-09-28"], name="date")
     )
     fake = _FakeSource(new)
     monkeypatch.setattr(sources, "source_for", lambda spec, settings=None: fake)
     [outcome] = update(["SP500"])
     assert (outcome.status, outcome.added, outcome.revised) == ("updated", 1, 1)
     s = load("SP500")
-    assert s.loc["2026-08-24"] == 7810.0 and s.loc["2026-08-21"] == 7800.0
+    assert s.loc["2026-09-28"] == 7810.0 and s.loc["2026-09-25"] == 7800.0
     # Old history from the snapshot is still there.
     assert s.loc["1987-10-19"] == pytest.approx(224.84, abs=0.01)
     entry = Store(get_settings().cache_dir).entry("SP500")
@@ -245,12 +245,12 @@ def test_list_series_reports_coverage_and_freshness() -> None:
 
 def test_corrupted_cache_falls_back_to_snapshot_with_warning(tmp_path: Path) -> None:
     later = tmp_path / "later.csv"
-    later.write_text("date,value\n2026-08-24,7700.5\n", encoding="utf-8")
+    later.write_text("date,value\n2026-09-28,7700.5\n", encoding="utf-8")
     import_series("SP500", later)
     cached = get_settings().cache_dir / "series" / "SP500.parquet"
     cached.write_bytes(b"not parquet at all")
     with pytest.warns(FlowdeskWarning, match="corrupted"):
         s = load("SP500")
     # The import is lost with the file, but the embedded history still loads.
-    assert s.index[-1] == pd.Timestamp("2026-08-21")
+    assert s.index[-1] == pd.Timestamp("2026-09-25")
     assert (get_settings().cache_dir / "quarantine").is_dir()
