@@ -23,8 +23,8 @@ INPUTS = ("SP500", "NDX", "VIX", "VIX3M", "VIX9D", "VVIX", "DGS10", "DGS2", "T10
 
 def main() -> None:
     from flowdesk.drivers import Drivers
+    from flowdesk.flows.desk import FlowsDesk
     from flowdesk.policy.model import FedPolicy
-    from flowdesk.positioning import FlowsDesk
     from flowdesk.vol import VixRegimes
 
     settings = get_settings(offline=True)

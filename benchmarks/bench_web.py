@@ -39,7 +39,7 @@ PATHS = [
     f"/api/theses?asof={ASOF}",
     f"/api/series/SP500?asof={ASOF}&start=2020-01-01",
     f"/?asof={ASOF}",
-    f"/volatility?asof={ASOF}",
+    f"/vix?asof={ASOF}",
     "/static/report.css",
 ]
 BARE_APP = """

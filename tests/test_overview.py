@@ -16,7 +16,7 @@ from flowdesk.errors import ConfigError, DataError
 from flowdesk.overview import (
     METRICS,
     MarketOverview,
-    OverviewResult,
+    MarketOverviewResult,
     drawdown_from_peak,
     horizon_change,
 )
@@ -310,6 +310,6 @@ def test_repr_html_and_plot() -> None:
 
 def test_result_is_frozen() -> None:
     result = MarketOverview().estimate("2020-03-20")
-    assert isinstance(result, OverviewResult)
+    assert isinstance(result, MarketOverviewResult)
     with pytest.raises(AttributeError):
         result.asof = pd.Timestamp("2000-01-01")  # type: ignore[misc]

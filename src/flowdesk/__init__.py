@@ -1,7 +1,8 @@
 """flowdesk: who is forced to buy or sell, how much, and at which price levels.
 
 Heavy modules (pandas, plotly, numba) load lazily, so ``import flowdesk`` stays
-fast; the public names below resolve on first use.
+fast; the public names below resolve on first use. Every registered model and
+its result class (:data:`flowdesk.models.MODELS`) is a public name here.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__version__ = "0.1.0"
+from flowdesk._version import __version__
+from flowdesk.models import MODELS
 
 _LAZY = {
     "load": "flowdesk.data",
@@ -25,14 +27,10 @@ _LAZY = {
     "SourceError": "flowdesk.errors",
     "ConfigError": "flowdesk.errors",
     "ModelError": "flowdesk.errors",
-    "MarketOverview": "flowdesk.overview",
-    "Scorecard": "flowdesk.macro",
-    "VixRegimes": "flowdesk.vol",
-    "FedPolicy": "flowdesk.policy.model",
-    "Drivers": "flowdesk.drivers",
-    "FlowsDesk": "flowdesk.positioning",
-    "MarketSimulator": "flowdesk.sim.model",
     "build_report": "flowdesk.report",
+    "plot": "flowdesk.report.plotting",
+    **{spec.class_name: spec.model.partition(":")[0] for spec in MODELS},
+    **{spec.result_name: spec.result.partition(":")[0] for spec in MODELS},
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

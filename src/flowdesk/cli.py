@@ -21,7 +21,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from flowdesk import __version__
+from flowdesk._version import __version__
 from flowdesk.errors import FlowdeskError
 from flowdesk.jsontools import jsonable
 
@@ -465,7 +465,7 @@ def flows(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Who is forced to trade: vol-control, CTA and buyback positioning and projected flows."""
-    from flowdesk.positioning import FlowsDesk
+    from flowdesk.flows.desk import FlowsDesk
 
     _emit(FlowsDesk().estimate(_checked_asof(asof), asset=asset, settings=_settings()), fmt)
 
@@ -496,7 +496,8 @@ def simulate(
     from flowdesk.sim.model import MarketSimulator
 
     with _spinner("simulating"):
-        result = MarketSimulator(seed=seed).run(paths=paths, years=years, without=without or ())
+        result = MarketSimulator(seed=seed).estimate(paths=paths, years=years,
+                                                     without=without or ())
     _emit(result, fmt)
 
 

@@ -2,7 +2,7 @@
 
 A small model in the package's style: options in :class:`MarketOverview`,
 :meth:`MarketOverview.estimate` loads point-in-time data and returns a frozen
-:class:`OverviewResult`. Nothing here fetches from the network or renders HTML.
+:class:`MarketOverviewResult`. Nothing here fetches from the network or renders HTML.
 
 Conventions
 -----------
@@ -49,8 +49,8 @@ __all__ = [
     "HORIZONS",
     "METRICS",
     "MarketOverview",
+    "MarketOverviewResult",
     "Metric",
-    "OverviewResult",
     "drawdown_from_peak",
     "horizon_change",
     "latest_asof",
@@ -92,7 +92,7 @@ class Metric:
     Attributes
     ----------
     key
-        Stable identifier used in :meth:`OverviewResult.to_dict` and DOM ids.
+        Stable identifier used in :meth:`MarketOverviewResult.to_dict` and DOM ids.
     label
         Display name.
     source
@@ -253,7 +253,7 @@ def _format_change(value: Any, digits: int, unit: str) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class OverviewResult:
+class MarketOverviewResult:
     """Market overview as of one date (see the module docstring for conventions).
 
     Series are trimmed to the last ``history_years`` years for charts; the
@@ -450,7 +450,7 @@ class MarketOverview:
 
     def estimate(
         self, asof: DateLike | None = None, *, settings: Settings | None = None
-    ) -> OverviewResult:
+    ) -> MarketOverviewResult:
         """Compute the overview from data published by ``asof``.
 
         Parameters
@@ -462,7 +462,7 @@ class MarketOverview:
 
         Returns
         -------
-        OverviewResult
+        MarketOverviewResult
 
         Raises
         ------
@@ -516,7 +516,7 @@ class MarketOverview:
             return series.loc[series.index > start]
 
         rates = pd.concat([window(data[sid]).rename(sid) for sid in _RATES], axis=1, sort=True)
-        return OverviewResult(
+        return MarketOverviewResult(
             asof=asof_ts,
             history_years=self.history_years,
             latest=latest,

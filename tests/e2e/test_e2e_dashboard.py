@@ -131,7 +131,7 @@ def test_the_date_picker_changes_the_numbers(dashboard: Browser, tab: object) ->
     assert past != latest and past != "n/a"
     # The navigation keeps the chosen date: time travel across pages.
     assert tab.locator("nav.dash-nav a", has_text="Volatility").get_attribute("href") == (
-        f"/volatility?asof={PAST}"
+        f"/vix?asof={PAST}"
     )
     tab.wait_for_selector(".main-svg")
     _shot(tab, f"overview-asof-{PAST}")

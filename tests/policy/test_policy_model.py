@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from flowdesk.errors import ConfigError, DataError
-from flowdesk.policy import FedPolicy, PolicyResult
+from flowdesk.policy import FedPolicy, FedPolicyResult
 from flowdesk.report.sections import ReportContext
-from flowdesk.report.sections import policy as policy_section
+from flowdesk.report.sections import fed as policy_section
 
 ASOF = pd.Timestamp("2024-09-10")
 
@@ -31,16 +31,16 @@ def _futures() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def futures_result() -> PolicyResult:
+def futures_result() -> FedPolicyResult:
     return FedPolicy(n_boot=100).estimate(ASOF, futures=_futures())
 
 
 @pytest.fixture(scope="module")
-def proxy_result() -> PolicyResult:
+def proxy_result() -> FedPolicyResult:
     return FedPolicy(n_boot=100).estimate(ASOF)
 
 
-def test_futures_give_fedwatch_probabilities(futures_result: PolicyResult) -> None:
+def test_futures_give_fedwatch_probabilities(futures_result: FedPolicyResult) -> None:
     r = futures_result
     assert r.source == "futures" and r.label == "FedWatch (CME method)"
     assert (r.target.low, r.target.high) == (5.25, 5.5)
@@ -61,7 +61,7 @@ def test_futures_give_fedwatch_probabilities(futures_result: PolicyResult) -> No
     assert frame.loc["2024-12-18", "p_below_today"] == pytest.approx(1.0)
 
 
-def test_to_dict_shape(futures_result: PolicyResult, proxy_result: PolicyResult) -> None:
+def test_to_dict_shape(futures_result: FedPolicyResult, proxy_result: FedPolicyResult) -> None:
     for r in (futures_result, proxy_result):
         d = json.loads(json.dumps(r.to_dict()))
         assert {"source", "asof", "target_range", "meetings", "notes", "attribution"} <= set(d)
@@ -76,7 +76,7 @@ def test_to_dict_shape(futures_result: PolicyResult, proxy_result: PolicyResult)
     assert futures_result.to_dict()["source"] == "futures"
 
 
-def test_proxy_is_labelled_as_a_proxy(proxy_result: PolicyResult) -> None:
+def test_proxy_is_labelled_as_a_proxy(proxy_result: FedPolicyResult) -> None:
     r = proxy_result
     assert r.source == "curve_proxy" and r.label == "curve-implied proxy"
     d = r.to_dict()
@@ -109,18 +109,20 @@ def test_target_override_and_bad_options() -> None:
         FedPolicy(n_boot=0)
 
 
-def test_estimate_is_point_in_time(proxy_result: PolicyResult) -> None:
+def test_estimate_is_point_in_time(proxy_result: FedPolicyResult) -> None:
     earlier = FedPolicy(n_boot=10).estimate("2024-06-28")
     later = proxy_result.proxy.history.loc[: "2024-06-28"]
     cols = ["effr", "spread", "implied_3m", "delta", "p_cut_next"]
     pd.testing.assert_frame_equal(earlier.proxy.history[cols], later[cols])
 
 
-def test_section_and_figures(proxy_result: PolicyResult, futures_result: PolicyResult) -> None:
+def test_section_and_figures(
+    proxy_result: FedPolicyResult, futures_result: FedPolicyResult
+) -> None:
     section = policy_section.section_from_result(proxy_result)
-    assert (section.id, section.title, section.status) == ("policy", "Policy", "ok")
+    assert (section.id, section.title, section.status) == ("fed", "Policy", "ok")
     ids = [i for i, _ in section.figures]
-    assert ids == ["policy-next-meeting", "policy-proxy-history", "policy-variance-shares"]
+    assert ids == ["fed-next-meeting", "fed-proxy-history", "fed-variance-shares"]
     titles = [f.layout.title.text for _, f in section.figures]
     assert "curve-implied proxy" in titles[0] and "as of 2024-09-10" in titles[0]
     assert "not FedWatch" in titles[1]

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from flowdesk.overview import OverviewResult
+from flowdesk.overview import MarketOverviewResult
 from flowdesk.report import figures
 
 ASOF = pd.Timestamp("2024-01-05")
@@ -25,7 +25,7 @@ def _empty(name: str) -> pd.Series:
     return pd.Series([], index=pd.DatetimeIndex([], name="date"), dtype="float64", name=name)
 
 
-def _result(*, empty_vol: bool = False) -> OverviewResult:
+def _result(*, empty_vol: bool = False) -> MarketOverviewResult:
     """A hand-built result, so the figures are checked against known inputs."""
     vix = _empty("VIX") if empty_vol else _s([20.0, 25.0, 30.0, 22.0], "VIX")
     vix3m = _empty("VIX3M") if empty_vol else _s([22.0, 24.0, 25.0, 23.0], "VIX3M")
@@ -35,7 +35,7 @@ def _result(*, empty_vol: bool = False) -> OverviewResult:
          _s([3.9, 4.0, 4.1, 4.2], "DGS10"), _s([5.33, 5.33, 5.33, 5.33], "DFF")],
         axis=1,
     )
-    return OverviewResult(
+    return MarketOverviewResult(
         asof=ASOF,
         history_years=5,
         latest=pd.DataFrame(),

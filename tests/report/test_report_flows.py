@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from flowdesk.config import clear_settings_cache
-from flowdesk.positioning import FlowsDesk, FlowsDeskResult
+from flowdesk.flows.desk import FlowsDesk, FlowsDeskResult
 from flowdesk.report import figures_flows
 from flowdesk.report.html import render_section
 from flowdesk.report.sections import ReportContext, Section

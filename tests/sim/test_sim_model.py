@@ -12,16 +12,16 @@ import pytest
 
 from flowdesk.errors import ConfigError
 from flowdesk.sim.counterfactual import CounterfactualRun, amplification_table
-from flowdesk.sim.model import MarketSimulator, SimulationResult, long_memory_verdict
+from flowdesk.sim.model import MarketSimulator, MarketSimulatorResult, long_memory_verdict
 from flowdesk.sim.pathstats import path_stats
 
 
 @pytest.fixture(scope="module")
-def result() -> SimulationResult:
-    return MarketSimulator(seed=3).run(paths=24, years=1.0, moment_paths=24)
+def result() -> MarketSimulatorResult:
+    return MarketSimulator(seed=3).estimate(paths=24, years=1.0, moment_paths=24)
 
 
-def test_to_dict_shape(result: SimulationResult) -> None:
+def test_to_dict_shape(result: MarketSimulatorResult) -> None:
     d = result.to_dict()
     json.dumps(d)  # JSON-ready
     assert d["paths"] == 24 and d["days"] == 252 and d["seed"] == 3
@@ -44,16 +44,16 @@ def test_to_dict_shape(result: SimulationResult) -> None:
 
 
 def test_without_removes_a_class_everywhere() -> None:
-    res = MarketSimulator(seed=3).run(paths=6, years=0.5, without=["cta"], moments=False)
+    res = MarketSimulator(seed=3).estimate(paths=6, years=0.5, without=["cta"], moments=False)
     assert "cta" not in res.amplification.index and res.without == ("cta",)
     assert res.params.scale_of("cta") == 0.0
     assert res.to_dict()["moments"]["model"] is None
     with pytest.raises(ConfigError):
-        MarketSimulator(seed=3).run(paths=6, years=0.5, classes=["cta"], without=["cta"],
+        MarketSimulator(seed=3).estimate(paths=6, years=0.5, classes=["cta"], without=["cta"],
                                     moments=False)
 
 
-def test_summary_states_the_long_memory_verdict_plainly(result: SimulationResult) -> None:
+def test_summary_states_the_long_memory_verdict_plainly(result: MarketSimulatorResult) -> None:
     assert result.moments is not None
     text = result.summary()
     assert "ACF(|r|,100)" in text and "Kernel throughput" in text
@@ -119,7 +119,7 @@ def test_counterfactuals_use_common_random_numbers() -> None:
     pd.testing.assert_frame_equal(run.without["cta"], no_cta)
 
 
-def test_repr_html_and_frame(result: SimulationResult) -> None:
+def test_repr_html_and_frame(result: MarketSimulatorResult) -> None:
     assert "<pre>" in result._repr_html_()
     assert result.to_frame() is result.amplification
     fig = result.plot()

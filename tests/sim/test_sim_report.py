@@ -13,7 +13,7 @@ from flowdesk.sim.model import MarketSimulator
 
 @pytest.fixture(scope="module")
 def small():
-    return MarketSimulator(seed=1).run(paths=12, years=0.5, moment_paths=12)
+    return MarketSimulator(seed=1).estimate(paths=12, years=0.5, moment_paths=12)
 
 
 def test_section_from_result(small) -> None:

@@ -77,9 +77,9 @@ def test_seed_and_rng_handling() -> None:
 
 
 def test_simulator_seed_reproduces_the_result() -> None:
-    a = MarketSimulator(seed=5).run(paths=8, years=0.5, moments=False)
-    b = MarketSimulator(seed=5).run(paths=8, years=0.5, moments=False)
-    c = MarketSimulator(rng=np.random.default_rng(5)).run(paths=8, years=0.5, moments=False)
+    a = MarketSimulator(seed=5).estimate(paths=8, years=0.5, moments=False)
+    b = MarketSimulator(seed=5).estimate(paths=8, years=0.5, moments=False)
+    c = MarketSimulator(rng=np.random.default_rng(5)).estimate(paths=8, years=0.5, moments=False)
     da, db = a.to_dict(), b.to_dict()
     da.pop("path_days_per_s")
     db.pop("path_days_per_s")

@@ -23,7 +23,7 @@ ASOF = "2020-03-20"
 MODELS = {
     "vix": ("flowdesk.vol", "VixRegimes"),
     "fed": ("flowdesk.policy.model", "FedPolicy"),
-    "flows": ("flowdesk.positioning", "FlowsDesk"),
+    "flows": ("flowdesk.flows.desk", "FlowsDesk"),
     "drivers": ("flowdesk.drivers", "Drivers"),
     "theses": ("flowdesk.macro.scorecard", "Scorecard"),
 }

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from flowdesk.config import get_settings
 from flowdesk.web.app import create_app
 
-PAGES = ("/", "/flows", "/volatility", "/policy", "/drivers", "/theses")
+PAGES = ("/", "/flows", "/vix", "/fed", "/drivers", "/theses")
 APIS = ("/api/flows", "/api/vix", "/api/fed", "/api/drivers", "/api/theses", "/api/series/VIX")
 # The first S&P 500 close in the snapshot, a date before VIX3M, a date after VIX3M
 # but before the capex and Bitcoin series start.

@@ -57,7 +57,7 @@ CASES: list[tuple[str, str, int, str, str]] = [
     ("GET", "/flows?asof=2020-02-30", 422, "InvalidDate", "2020-02-30"),
     ("GET", "/theses?asof=1900-01-01", 422, "OutsideData", "outside the data"),
     ("GET", "/?asof=2020-03-20&asof=2020-03-20", 400, "RepeatedParameter", "asof"),
-    ("GET", "/volatility?date=2020-03-20", 400, "UnknownParameter", "date"),
+    ("GET", "/vix?date=2020-03-20", 400, "UnknownParameter", "date"),
     ("GET", "/api/nope", 404, "NotFound", "/api/nope"),
     ("GET", "/etc/passwd", 404, "NotFound", "no such page"),
     ("GET", "/static/secrets.txt", 404, "NotFound", "secrets.txt"),

@@ -54,9 +54,9 @@ def base_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     CALLS.clear()
     monkeypatch.setattr(registry, "SECTIONS", [
         _fake("overview", "Market overview"),
-        _fake("volatility", "VIX term structure"),
-        SectionBuilder("policy", "Fed policy", _broken),
-        _fake("sim", "Simulator"),  # registered under an alias of the page's id
+        _fake("vix", "VIX term structure"),
+        SectionBuilder("fed", "Fed policy", _broken),
+        _fake("simulator", "Simulator"),
     ])
     with background_server(create_app(get_settings(cache_dir=tmp_path / "c"))) as url:
         yield url
@@ -69,7 +69,7 @@ def client(base_url: str) -> Iterator[httpx.Client]:
 
 
 def test_pages_follow_the_registry(client: httpx.Client) -> None:
-    assert [p.path for p in PAGES] == ["/", "/flows", "/volatility", "/policy", "/drivers",
+    assert [p.path for p in PAGES] == ["/", "/flows", "/vix", "/fed", "/drivers",
                                        "/theses", "/simulator"]
     assert find_builder(PAGES[-1]) is not None and find_builder(PAGES[1]) is None
     for page in PAGES:
@@ -86,7 +86,7 @@ def test_pages_follow_the_registry(client: httpx.Client) -> None:
         registered = find_builder(page)
         if registered is None:
             assert "Not available yet." in html and 'data-status="not-available"' in html
-        elif registered.id == "policy":
+        elif registered.id == "fed":
             assert "Unavailable:" in html and "nothing published by then" in html
         else:
             assert f'<section id="{registered.id}"' in html
@@ -96,7 +96,7 @@ def test_pages_follow_the_registry(client: httpx.Client) -> None:
 
 
 def test_one_plotly_bundle_by_url_no_cdn(client: httpx.Client) -> None:
-    html = client.get("/volatility").text
+    html = client.get("/vix").text
     scripts = re.findall(r'<script src="([^"]+)"', html)
     assert [s.split("?")[0] for s in scripts] == ["/static/plotly.min.js", "/static/report.js"]
     assert "https://" not in html and "http://" not in html
@@ -113,7 +113,7 @@ def test_one_plotly_bundle_by_url_no_cdn(client: httpx.Client) -> None:
     assert client.get("/static/report.js").text.count("flowdeskDrawFigures") >= 1
     assert client.get("/static/nope.js").status_code == 404
     # Pages without charts (here: not registered, or unavailable) skip plotly.js.
-    for path in ("/flows", "/policy"):
+    for path in ("/flows", "/fed"):
         assert "<script" not in client.get(path).text
 
 
@@ -141,7 +141,7 @@ def test_the_date_changes_the_numbers(client: httpx.Client) -> None:
 
 
 def test_latest_is_the_default_and_nav_keeps_no_asof(client: httpx.Client) -> None:
-    html = client.get("/volatility").text
+    html = client.get("/vix").text
     last = client.get("/healthz").json()["data"]["last"]
     assert f'value="{last}"' in html
     assert 'href="/flows"' in html and "?asof=" not in html.split("</nav>")[0]

@@ -16,7 +16,8 @@ import pandas as pd
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import DataError, ModelError
 from flowdesk.flows.buybacks import BLACKOUT_THRESHOLD, BuybackResult
-from flowdesk.flows.common import frame_html, jsonable
+from flowdesk.jsontools import jsonable
+from flowdesk.results import frame_html
 from flowdesk.stats import block_bootstrap_sums
 
 __all__ = ["EventStudyResult", "blackout_event_study"]

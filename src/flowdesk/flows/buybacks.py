@@ -27,7 +27,8 @@ import pandas as pd
 
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError, ModelError
-from flowdesk.flows.common import frame_html, jsonable
+from flowdesk.jsontools import jsonable
+from flowdesk.results import frame_html
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

@@ -13,7 +13,6 @@ Conventions used by every flow model:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numba as nb
 import numpy as np
@@ -199,25 +198,3 @@ def check_prices(
         if np.isinf(col.to_numpy()).any():
             raise DataError(f"{name}: asset {column} has an infinite value")
     return frame
-
-
-def frame_html(summary: str, frame: pd.DataFrame) -> str:
-    """HTML for notebooks: the summary as preformatted text, then the frame."""
-    import html
-
-    return f"<pre>{html.escape(summary)}</pre>{frame.to_html(float_format=lambda v: f'{v:,.4g}')}"
-
-
-def jsonable(value: Any) -> Any:
-    """Convert numpy/pandas scalars and NaN to JSON-ready Python values."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value

@@ -77,8 +77,6 @@ from flowdesk.flows.common import (
     AumBand,
     check_prices,
     expanding_percentile,
-    frame_html,
-    jsonable,
     percentile_of_last,
 )
 from flowdesk.flows.cta_book import BookState, along_kernel, book_kernel
@@ -95,6 +93,8 @@ from flowdesk.flows.cta_signals import (
     tsmom_signs,
 )
 from flowdesk.flows.kernels import span_to_alpha
+from flowdesk.jsontools import jsonable
+from flowdesk.results import frame_html
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

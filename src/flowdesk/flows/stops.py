@@ -24,7 +24,9 @@ import pandas as pd
 
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError, ModelError
-from flowdesk.flows.common import check_prices, frame_html, jsonable
+from flowdesk.flows.common import check_prices
+from flowdesk.jsontools import jsonable
+from flowdesk.results import frame_html
 from flowdesk.stats import block_bootstrap_sums
 
 __all__ = [

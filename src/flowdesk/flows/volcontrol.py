@@ -34,7 +34,7 @@ import pandas as pd
 
 from flowdesk.errors import ConfigError, DataError, ModelError
 from flowdesk.flows import kernels
-from flowdesk.flows.common import AumBand, check_prices, expanding_percentile, frame_html, jsonable
+from flowdesk.flows.common import AumBand, check_prices, expanding_percentile
 from flowdesk.flows.volcontrol_trigger import (
     WARMUP,
     VolTriggers,
@@ -46,6 +46,8 @@ from flowdesk.flows.volcontrol_trigger import (
     vol_trigger,
     weighted_sum,
 )
+from flowdesk.jsontools import jsonable
+from flowdesk.results import frame_html
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

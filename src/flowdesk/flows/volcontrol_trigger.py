@@ -38,7 +38,8 @@ import pandas as pd
 
 from flowdesk.errors import ConfigError, DataError, ModelError
 from flowdesk.flows import kernels
-from flowdesk.flows.common import Band, jsonable
+from flowdesk.flows.common import Band
+from flowdesk.jsontools import jsonable
 
 if TYPE_CHECKING:
     from flowdesk.flows.volcontrol import VolCohort, VolControlResult

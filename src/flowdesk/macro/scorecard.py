@@ -28,10 +28,11 @@ import pandas as pd
 from flowdesk.data.api import load
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError
-from flowdesk.flows.common import frame_html, jsonable
+from flowdesk.jsontools import jsonable
 from flowdesk.macro.indicators import NOT_FETCHED, IndicatorValue, evaluate_indicator, series_spec
 from flowdesk.macro.rules import RULES, Verdict
 from flowdesk.macro.theses import DEFAULT_CAPEX_TICKERS, DriversShares, Thesis, build_theses
+from flowdesk.results import frame_html
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

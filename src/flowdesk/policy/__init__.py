@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from flowdesk.policy.fedwatch import FedWatchResult, MeetingProbabilities, fedwatch
 from flowdesk.policy.futures_input import read_futures_csv
-from flowdesk.policy.model import FedPolicy, PolicyResult
+from flowdesk.policy.model import FedPolicy, FedPolicyResult
 from flowdesk.policy.target import TargetRange, target_range
 
 __all__ = [
     "FedPolicy",
+    "FedPolicyResult",
     "FedWatchResult",
     "MeetingProbabilities",
-    "PolicyResult",
     "TargetRange",
     "fedwatch",
     "read_futures_csv",

@@ -1,7 +1,7 @@
 """FedPolicy: FOMC meeting probabilities, the curve-implied proxy and event attribution.
 
 :meth:`FedPolicy.estimate` loads point-in-time data and returns a frozen
-:class:`PolicyResult`. With a futures curve the meeting probabilities are
+:class:`FedPolicyResult`. With a futures curve the meeting probabilities are
 FedWatch's (CME method, :mod:`flowdesk.policy.fedwatch`); without one they come
 from the curve-implied proxy (:mod:`flowdesk.policy.proxy`) and are labelled as
 a proxy everywhere. Units: rates in percent, changes in basis points (bp) or
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from flowdesk.config import Settings
 
-__all__ = ["CONVENTIONS", "FedPolicy", "PolicyResult"]
+__all__ = ["CONVENTIONS", "FedPolicy", "FedPolicyResult"]
 
 Source = Literal["futures", "curve_proxy"]
 Chart = Literal["next_meeting", "proxy_history", "variance_shares"]
@@ -64,7 +64,7 @@ def _pct(value: float) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class PolicyResult:
+class FedPolicyResult:
     """Policy-path estimate as of one date.
 
     Attributes
@@ -305,7 +305,7 @@ class FedPolicy:
         futures: pd.DataFrame | None = None,
         target: tuple[float, float] | None = None,
         settings: Settings | None = None,
-    ) -> PolicyResult:
+    ) -> FedPolicyResult:
         """Estimate the policy path from data published by ``asof``.
 
         Parameters
@@ -375,7 +375,7 @@ class FedPolicy:
         else:
             notes.append(proxy.note)
         attribution = self._attribution(data, history, decisions.index, asof_ts, notes)
-        return PolicyResult(
+        return FedPolicyResult(
             asof=asof_ts,
             source="futures" if fw is not None else "curve_proxy",
             target=tgt,

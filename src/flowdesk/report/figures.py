@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
 
-    from flowdesk.overview import OverviewResult
+    from flowdesk.overview import MarketOverviewResult
 
 __all__ = [
     "COLORS",
@@ -142,7 +142,7 @@ def _dual_axis_figure() -> go.Figure:
     return make_subplots(specs=[[{"secondary_y": True}]])
 
 
-def sp500_drawdown_figure(result: OverviewResult) -> go.Figure:
+def sp500_drawdown_figure(result: MarketOverviewResult) -> go.Figure:
     """S&P 500 drawdown from its running peak (area, %) with the index level (line).
 
     Parameters
@@ -172,7 +172,7 @@ def sp500_drawdown_figure(result: OverviewResult) -> go.Figure:
     return fig
 
 
-def vix_term_structure_figure(result: OverviewResult) -> go.Figure:
+def vix_term_structure_figure(result: MarketOverviewResult) -> go.Figure:
     """VIX and VIX3M (index points) with their ratio on the right axis; 1.0 marks inversion.
 
     Parameters
@@ -211,7 +211,7 @@ def vix_term_structure_figure(result: OverviewResult) -> go.Figure:
     return fig
 
 
-def rates_figure(result: OverviewResult) -> go.Figure:
+def rates_figure(result: MarketOverviewResult) -> go.Figure:
     """Treasury yields (3m, 2y, 10y) and the effective fed funds rate, percent.
 
     Parameters
@@ -242,7 +242,7 @@ def rates_figure(result: OverviewResult) -> go.Figure:
     return fig
 
 
-def net_liquidity_figure(result: OverviewResult) -> go.Figure:
+def net_liquidity_figure(result: MarketOverviewResult) -> go.Figure:
     """Net liquidity (Fed assets - TGA - reverse repo), USD bn, weekly.
 
     Parameters

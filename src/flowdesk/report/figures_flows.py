@@ -2,7 +2,7 @@
 
 Like :mod:`flowdesk.report.figures`, each function only reads the result it is
 given (histories, snapshots, projections already computed by
-:class:`flowdesk.positioning.FlowsDesk`) and goes through
+:class:`flowdesk.flows.desk.FlowsDesk`) and goes through
 :func:`~flowdesk.report.figures.apply_layout`.
 """
 
@@ -18,7 +18,7 @@ from flowdesk.report.figures import COLORS, apply_layout
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from flowdesk.positioning import FlowsDeskResult
+    from flowdesk.flows.desk import FlowsDeskResult
 
 __all__ = [
     "FLOW_COLORS",

@@ -1,4 +1,4 @@
-"""Policy figures: pure functions from a ``PolicyResult`` to a plotly ``Figure``.
+"""Policy figures: pure functions from a ``FedPolicyResult`` to a plotly ``Figure``.
 
 They read only the result (no loading, no computing) and are styled by
 :func:`~flowdesk.report.figures.apply_layout`.
@@ -16,7 +16,7 @@ from flowdesk.report.figures import COLORS, apply_layout
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from flowdesk.policy.model import PolicyResult
+    from flowdesk.policy.model import FedPolicyResult
 
 __all__ = [
     "CLASS_LABELS",
@@ -46,7 +46,7 @@ def _categorical(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def next_meeting_figure(result: PolicyResult) -> go.Figure:
+def next_meeting_figure(result: FedPolicyResult) -> go.Figure:
     """Probability of each target range after the next meeting (cumulative view, %).
 
     Bars below today's range are blue, today's grey, above red.
@@ -84,7 +84,7 @@ def next_meeting_figure(result: PolicyResult) -> go.Figure:
     return _categorical(fig)
 
 
-def proxy_history_figure(result: PolicyResult) -> go.Figure:
+def proxy_history_figure(result: FedPolicyResult) -> go.Figure:
     """Curve proxy history: P(cut) and P(hike) at the next meeting (%) and 2y - EFFR (pp)."""
     from plotly.subplots import make_subplots
 
@@ -117,7 +117,7 @@ def proxy_history_figure(result: PolicyResult) -> go.Figure:
     return fig
 
 
-def variance_shares_figure(result: PolicyResult) -> go.Figure:
+def variance_shares_figure(result: FedPolicyResult) -> go.Figure:
     """Share of daily variance by day class per series (bars, 95% intervals) vs share of days."""
     import plotly.graph_objects as go
 

@@ -17,7 +17,7 @@ from flowdesk.report.figures import COLORS, apply_layout
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from flowdesk.sim.model import SimulationResult
+    from flowdesk.sim.model import MarketSimulatorResult
     from flowdesk.sim.replay import ReplayResult
 
 __all__ = [
@@ -43,7 +43,7 @@ def _asof(asof: pd.Timestamp | None) -> pd.Timestamp:
     return pd.Timestamp.today().normalize() if asof is None else pd.Timestamp(asof)
 
 
-def sample_paths_figure(result: SimulationResult, *, asof: pd.Timestamp | None = None,
+def sample_paths_figure(result: MarketSimulatorResult, *, asof: pd.Timestamp | None = None,
                         n: int = 4) -> go.Figure:
     """A few simulated index paths, all agents on (solid) and systematic ones off (dotted).
 
@@ -75,7 +75,7 @@ def sample_paths_figure(result: SimulationResult, *, asof: pd.Timestamp | None =
     return fig
 
 
-def amplification_figure(result: SimulationResult, *, asof: pd.Timestamp | None = None
+def amplification_figure(result: MarketSimulatorResult, *, asof: pd.Timestamp | None = None
                          ) -> go.Figure:
     """Vol and drawdown ratios (all on / class off) with 95% intervals over paths."""
     import plotly.graph_objects as go
@@ -99,7 +99,7 @@ def amplification_figure(result: SimulationResult, *, asof: pd.Timestamp | None 
     return fig
 
 
-def acf_figure(result: SimulationResult, *, asof: pd.Timestamp | None = None) -> go.Figure:
+def acf_figure(result: MarketSimulatorResult, *, asof: pd.Timestamp | None = None) -> go.Figure:
     """ACF of |r| at lags 1-100: S&P 500 data, model mean and 95% band, GJR-GARCH-t null."""
     import plotly.graph_objects as go
 

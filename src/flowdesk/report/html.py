@@ -211,13 +211,13 @@ def render_html(sections: Sequence[Section], ctx: ReportContext) -> str:
     from markupsafe import Markup
     from plotly.offline import get_plotlyjs
 
-    import flowdesk
+    from flowdesk._version import __version__
 
     series_ids = _input_ids(sections)
     template = template_environment().get_template("report.html.j2")
     return template.render(
         title=REPORT_TITLE,
-        version=flowdesk.__version__,
+        version=__version__,
         asof=ctx.asof,
         generated_at=ctx.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         attribution=_attribution(series_ids),

@@ -10,7 +10,7 @@ parameter sweeps (local processes or Dask).
 Entry points::
 
     from flowdesk.sim import MarketSimulator
-    result = MarketSimulator(seed=1).run(paths=1000, years=20, without=())
+    result = MarketSimulator(seed=1).estimate(paths=1000, years=20, without=())
     result.to_dict()          # amplification, moments, paths, path_days_per_s
 
     from flowdesk.sim import run_sweep
@@ -32,7 +32,7 @@ _LAZY = {
     "AgentClass": "flowdesk.sim.params",
     "SimParams": "flowdesk.sim.params",
     "MarketSimulator": "flowdesk.sim.model",
-    "SimulationResult": "flowdesk.sim.model",
+    "MarketSimulatorResult": "flowdesk.sim.model",
     "EPISODES": "flowdesk.sim.replay",
     "Episode": "flowdesk.sim.replay",
     "Replay": "flowdesk.sim.replay",

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from flowdesk.errors import ConfigError, ModelError
-from flowdesk.flows.common import frame_html
+from flowdesk.results import frame_html
 from flowdesk.sim.moments import (
     MOMENT_LABELS,
     MOMENT_NAMES,

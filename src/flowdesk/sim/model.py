@@ -1,4 +1,4 @@
-"""The simulator's front: :class:`MarketSimulator` -> :class:`SimulationResult`.
+"""The simulator's front: :class:`MarketSimulator` -> :class:`MarketSimulatorResult`.
 
 One run answers the counterfactual question (how much does each systematic
 agent class amplify realized vol, drawdowns, >= 5% down days and weeks and
@@ -17,14 +17,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from flowdesk.errors import ConfigError, DataError
-from flowdesk.flows.common import frame_html, jsonable
+from flowdesk.dates import DateLike, parse_date
+from flowdesk.errors import ConfigError, DataError, ModelError
+from flowdesk.jsontools import jsonable
+from flowdesk.results import frame_html
 from flowdesk.sim.counterfactual import (
     RATIO_STATS,
     amplification_table,
     levels,
     run_counterfactuals,
 )
+from flowdesk.sim.moments import DATA_END
 from flowdesk.sim.params import CALIBRATION, AgentClass, SimParams, agent_class
 from flowdesk.sim.pathstats import STAT_LABELS
 from flowdesk.sim.seeds import resolve_entropy
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
     from flowdesk.sim.calibrate import MomentTarget
     from flowdesk.sim.garch import GarchResult
 
-__all__ = ["MarketSimulator", "SimulationResult", "distance", "long_memory_verdict"]
+__all__ = ["MarketSimulator", "MarketSimulatorResult", "distance", "long_memory_verdict"]
 
 _LONG_LAG = "acf_abs_100"
 CONVENTIONS = (
@@ -89,7 +92,7 @@ def long_memory_verdict(table: pd.DataFrame) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, eq=False)
-class SimulationResult:
+class MarketSimulatorResult:
     """Outcome of :meth:`MarketSimulator.run`.
 
     Attributes
@@ -292,22 +295,28 @@ class MarketSimulator:
         active = [c.value for c in self.params.active()]
         return f"MarketSimulator(seed={self.entropy}, active={active})"
 
-    def run(
+    def estimate(
         self,
+        asof: DateLike | None = None,
+        *,
         paths: int = 1000,
         years: float = 20.0,
         without: Sequence[str | AgentClass] = (),
-        *,
         classes: Sequence[str | AgentClass] | None = None,
         moments: bool = True,
         moment_paths: int = 256,
         chunk: int = 1024,
         n_samples: int = 8,
-    ) -> SimulationResult:
+    ) -> MarketSimulatorResult:
         """Simulate, switch each systematic class off in turn, compare.
 
         Parameters
         ----------
+        asof
+            As-of date (default: the end of the calibration window). The model is
+            calibrated to S&P 500 returns over a fixed window (1999-2018), so any
+            date on or after its end gives the same result; an earlier date is an
+            error, since the calibration data was not yet published.
         paths
             Paths per configuration.
         years
@@ -322,6 +331,12 @@ class MarketSimulator:
         chunk, n_samples
             Paths per kernel call; sample paths kept for plots.
         """
+        when = parse_date(asof, "asof")
+        if when is not None and when < pd.Timestamp(DATA_END):
+            raise ModelError(
+                f"asof: {when:%Y-%m-%d} is before {DATA_END}, the end of the S&P 500 window"
+                " the simulator is calibrated to"
+            )
         if isinstance(paths, bool) or int(paths) < 2:
             raise ConfigError(f"paths: need at least 2, got {paths}")
         if not (math.isfinite(years) and years > 0):
@@ -338,7 +353,7 @@ class MarketSimulator:
                 table, cov = self._moments(base, min(int(paths), moment_paths))
             except DataError as exc:
                 notes.append(f"Moments unavailable: {exc}")
-        return SimulationResult(
+        return MarketSimulatorResult(
             params=base, paths=int(paths), years=float(years), n_days=n_days,
             entropy=self.entropy, without=off, amplification=amplification_table(run),
             levels=levels(run), moments=table, coverage=cov, samples=run.samples,

@@ -37,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 from flowdesk.errors import ConfigError, DataError
-from flowdesk.flows.common import frame_html, jsonable
+from flowdesk.jsontools import jsonable
+from flowdesk.results import frame_html
 from flowdesk.sim.params import SYSTEMATIC, AgentClass, SimParams
 
 if TYPE_CHECKING:

@@ -212,7 +212,7 @@ class SweepResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready table and timing."""
-        from flowdesk.flows.common import jsonable
+        from flowdesk.jsontools import jsonable
 
         return jsonable({"backend": self.backend, "wall_seconds": self.wall_seconds,
                          "path_days": self.path_days,
@@ -238,7 +238,7 @@ class SweepResult:
                 f"({rate:,.0f} path-days/s wall); mean [95% CI over paths]\n{body}")
 
     def _repr_html_(self) -> str:
-        from flowdesk.flows.common import frame_html
+        from flowdesk.results import frame_html
 
         return frame_html(self.summary(), self.table)
 

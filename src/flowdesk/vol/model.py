@@ -12,7 +12,8 @@ import pandas as pd
 
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError
-from flowdesk.flows.common import frame_html, jsonable
+from flowdesk.jsontools import jsonable
+from flowdesk.results import frame_html
 from flowdesk.vol.forward import HORIZONS, MIN_BLOCK, forward_return_table
 from flowdesk.vol.regimes import (
     DEFAULT_THRESHOLDS,

@@ -216,7 +216,7 @@ class ModelEndpoint:
 MODELS: dict[str, Callable[[pd.Timestamp, Settings | None], dict[str, Any]]] = {
     m.name: m
     for m in (
-        ModelEndpoint("flows", "flowdesk.positioning", "FlowsDesk",
+        ModelEndpoint("flows", "flowdesk.flows.desk", "FlowsDesk",
                       "Systematic flows: vol-control, CTA and buyback positioning",
                       "flowdesk flows"),
         ModelEndpoint("vix", "flowdesk.vol", "VixRegimes",
@@ -348,7 +348,7 @@ async def get_series(
 )
 async def healthz(request: Request) -> Response:
     """``{"status": "ok", "version", "data": {"first", "last"}}``; never cached."""
-    import flowdesk
+    from flowdesk._version import __version__
     from flowdesk.errors import FlowdeskError
 
     span = request.app.state.data_range
@@ -357,6 +357,6 @@ async def healthz(request: Request) -> Response:
         data: dict[str, str] | None = {"first": f"{first:%Y-%m-%d}", "last": f"{last:%Y-%m-%d}"}
     except FlowdeskError:
         data = None
-    body, media_type = encode({"status": "ok", "version": flowdesk.__version__, "data": data})
+    body, media_type = encode({"status": "ok", "version": __version__, "data": data})
     return Response(body, media_type=media_type, headers={"Cache-Control": "no-store"})
 

@@ -387,18 +387,18 @@ def create_app(
     Returns
     -------
     fastapi.FastAPI
-        Pages ``/``, ``/flows``, ``/volatility``, ``/policy``, ``/drivers``,
+        Pages ``/``, ``/flows``, ``/vix``, ``/fed``, ``/drivers``,
         ``/theses``, ``/simulator``; JSON under ``/api/``; ``/healthz``;
         ``/docs`` and ``/openapi.json``.
     """
-    import flowdesk
+    from flowdesk._version import __version__
     from flowdesk.config import get_settings
     from flowdesk.web import api, pages
 
     base = settings if settings is not None else get_settings()
     app = FastAPI(
         title="flowdesk",
-        version=flowdesk.__version__,
+        version=__version__,
         description=(
             "Read-only JSON API over flowdesk's models: the same JSON as the CLI's"
             " `--format json`, for any as-of date inside the data. Every endpoint takes"

@@ -70,8 +70,8 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("/", "Overview", ("overview",)),
     Page("/flows", "Flows", ("flows", "positioning"), "/api/flows"),
-    Page("/volatility", "Volatility", ("volatility", "vix"), "/api/vix"),
-    Page("/policy", "Policy", ("policy", "fed"), "/api/fed"),
+    Page("/vix", "Volatility", ("vix",), "/api/vix"),
+    Page("/fed", "Policy", ("fed",), "/api/fed"),
     Page("/drivers", "Drivers", ("drivers",), "/api/drivers"),
     Page("/theses", "Theses", ("theses", "scorecard"), "/api/theses"),
     Page("/simulator", "Simulator", ("simulator", "sim")),
@@ -185,10 +185,10 @@ def _nav(current: Page | None, asof: str | None) -> list[dict[str, Any]]:
 
 
 def _base_context(current: Page | None, asof: str | None) -> dict[str, Any]:
-    import flowdesk
+    from flowdesk._version import __version__
 
     return {
-        "version": flowdesk.__version__,
+        "version": __version__,
         "nav": _nav(current, asof),
         "assets": {name: asset_url(name) for name in ("report.css", "dashboard.css")},
     }

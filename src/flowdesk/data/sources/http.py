@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from flowdesk import __version__
+from flowdesk._version import __version__
 from flowdesk.config import Settings, get_settings
 from flowdesk.data.sources.base import LiveSource, Query
 from flowdesk.errors import SourceError

@@ -345,20 +345,20 @@ def build_sections(
 # Section modules import the classes above, so they are imported after them.
 from flowdesk.report.sections import (  # noqa: E402
     drivers,
+    fed,
     flows,
     overview,
-    policy,
     simulator,
     theses,
-    volatility,
+    vix,
 )
 
 #: The report's sections, in page order. Add one line per new section module.
 SECTIONS: list[SectionBuilder] = [
     SectionBuilder(overview.ID, overview.TITLE, overview.build),
     SectionBuilder(flows.ID, flows.TITLE, flows.build),
-    SectionBuilder(volatility.ID, volatility.TITLE, volatility.build),
-    SectionBuilder(policy.ID, policy.TITLE, policy.build),
+    SectionBuilder(vix.ID, vix.TITLE, vix.build),
+    SectionBuilder(fed.ID, fed.TITLE, fed.build),
     SectionBuilder(drivers.ID, drivers.TITLE, drivers.build),
     SectionBuilder(theses.ID, theses.TITLE, theses.build),
     SectionBuilder(simulator.ID, simulator.TITLE, simulator.build),

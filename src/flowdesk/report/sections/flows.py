@@ -10,7 +10,7 @@ import pandas as pd
 from flowdesk.report.sections import KeyNumber, ReportContext, Section, finite_or_none
 
 if TYPE_CHECKING:
-    from flowdesk.positioning import FlowsDeskResult
+    from flowdesk.flows.desk import FlowsDeskResult
 
 __all__ = ["ID", "METHODOLOGY", "TITLE", "build", "section_from_result"]
 
@@ -150,7 +150,7 @@ def _headline(result: FlowsDeskResult) -> str:
 
 
 def section_from_result(result: FlowsDeskResult) -> Section:
-    """Turn a :class:`~flowdesk.positioning.FlowsDeskResult` into a report section.
+    """Turn a :class:`~flowdesk.flows.desk.FlowsDeskResult` into a report section.
 
     Separate from :func:`build` so the dashboard can reuse an estimate it holds.
     """
@@ -176,6 +176,6 @@ def section_from_result(result: FlowsDeskResult) -> Section:
 
 def build(ctx: ReportContext) -> Section:
     """Run the flows desk for ``ctx.asof`` and build the section."""
-    from flowdesk.positioning import FlowsDesk
+    from flowdesk.flows.desk import FlowsDesk
 
     return section_from_result(FlowsDesk().estimate(ctx.asof, settings=ctx.settings))

@@ -10,7 +10,7 @@ import pandas as pd
 from flowdesk.report.sections import KeyNumber, ReportContext, Section, finite_or_none
 
 if TYPE_CHECKING:
-    from flowdesk.overview import OverviewResult
+    from flowdesk.overview import MarketOverviewResult
 
 __all__ = ["ID", "TITLE", "build", "section_from_result"]
 
@@ -18,7 +18,7 @@ ID = "overview"
 TITLE = "Market overview"
 
 
-def _key_numbers(result: OverviewResult) -> list[KeyNumber]:
+def _key_numbers(result: MarketOverviewResult) -> list[KeyNumber]:
     from flowdesk.overview import METRICS
 
     digits = {m.key: m.digits for m in METRICS}
@@ -41,7 +41,7 @@ def _key_numbers(result: OverviewResult) -> list[KeyNumber]:
     return numbers
 
 
-def _headline(result: OverviewResult) -> str:
+def _headline(result: MarketOverviewResult) -> str:
     latest = result.to_frame()
     sp, dd, ratio = (latest.loc[k] for k in ("sp500", "sp500_drawdown", "vix_ratio"))
     parts = []
@@ -69,8 +69,8 @@ def _headline(result: OverviewResult) -> str:
     return f"<p>{' '.join(parts)}</p>" if parts else ""
 
 
-def section_from_result(result: OverviewResult) -> Section:
-    """Turn an :class:`~flowdesk.overview.OverviewResult` into a report section.
+def section_from_result(result: MarketOverviewResult) -> Section:
+    """Turn an :class:`~flowdesk.overview.MarketOverviewResult` into a report section.
 
     Separate from :func:`build` so the dashboard can reuse an estimate it holds.
     """

@@ -16,7 +16,7 @@ import pandas as pd
 from flowdesk.report.sections import KeyNumber, ReportContext, Section
 
 if TYPE_CHECKING:
-    from flowdesk.sim.model import SimulationResult
+    from flowdesk.sim.model import MarketSimulatorResult
     from flowdesk.sim.replay import ReplayResult
 
 __all__ = ["ID", "TITLE", "build", "section_from_result"]
@@ -43,7 +43,7 @@ def _ci(value: float, low: float, high: float, fmt: str = "{:.3f}") -> str:
     return f"{fmt.format(value)} <small>[{fmt.format(low)}, {fmt.format(high)}]</small>"
 
 
-def _amp_table(result: SimulationResult) -> str:
+def _amp_table(result: MarketSimulatorResult) -> str:
     t = result.amplification
     rows = []
     for label, r in t.iterrows():
@@ -101,7 +101,7 @@ def _replay_table(replays: list[ReplayResult]) -> str:
     )
 
 
-def _verdict(result: SimulationResult) -> str:
+def _verdict(result: MarketSimulatorResult) -> str:
     lm = result.long_memory()
     if lm is None:
         return "The moment check was unavailable."
@@ -117,9 +117,9 @@ def _verdict(result: SimulationResult) -> str:
             f"null {lm['null']:.3f} - {verdict}{cov_text}")
 
 
-def section_from_result(result: SimulationResult, asof: pd.Timestamp,
+def section_from_result(result: MarketSimulatorResult, asof: pd.Timestamp,
                         replays: list[ReplayResult] | None = None) -> Section:
-    """Turn a :class:`~flowdesk.sim.model.SimulationResult` (and replays) into a section."""
+    """Turn a :class:`~flowdesk.sim.model.MarketSimulatorResult` (and replays) into a section."""
     from flowdesk.report import figures_sim
     from flowdesk.sim.model import CONVENTIONS
     from flowdesk.sim.params import CALIBRATION
@@ -184,7 +184,7 @@ def build(ctx: ReportContext) -> Section:
     from flowdesk.sim.model import MarketSimulator
     from flowdesk.sim.replay import EPISODES, Replay
 
-    result = MarketSimulator(seed=REPORT_SEED).run(paths=REPORT_PATHS, years=REPORT_YEARS,
+    result = MarketSimulator(seed=REPORT_SEED).estimate(paths=REPORT_PATHS, years=REPORT_YEARS,
                                                    moment_paths=200)
     replays = []
     replay = Replay(draws=REPORT_REPLAY_DRAWS, seed=REPORT_SEED)

@@ -30,7 +30,9 @@ import pandas as pd
 
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError
-from flowdesk.flows.common import AumBand, expanding_percentile, frame_html, jsonable
+from flowdesk.flows.common import AumBand, expanding_percentile
+from flowdesk.jsontools import jsonable
+from flowdesk.results import frame_html
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

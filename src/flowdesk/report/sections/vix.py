@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ID", "TITLE", "build", "rules_prose", "section_from_result"]
 
-ID = "volatility"
+ID = "vix"
 TITLE = "Volatility"
 
 #: Inputs whose freshness the section reports (the classifier's series).

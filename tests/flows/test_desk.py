@@ -17,8 +17,8 @@ from flowdesk.data import import_series, load
 from flowdesk.errors import ConfigError, DataError
 from flowdesk.flows.common import AumBand
 from flowdesk.flows.cta import CTA, CTA_UNIVERSE, align_to_sessions
+from flowdesk.flows.desk import FlowsDesk
 from flowdesk.flows.volcontrol import VolControl
-from flowdesk.positioning import FlowsDesk
 
 ASOF = "2026-08-21"  # last S&P 500 close of the embedded snapshot
 N_PATHS = 100

@@ -13,11 +13,11 @@ import pandas as pd
 from flowdesk.report.sections import KeyNumber, ReportContext, Section
 
 if TYPE_CHECKING:
-    from flowdesk.policy.model import PolicyResult
+    from flowdesk.policy.model import FedPolicyResult
 
 __all__ = ["ID", "TITLE", "build", "section_from_result"]
 
-ID = "policy"
+ID = "fed"
 TITLE = "Policy"
 
 
@@ -30,7 +30,7 @@ def _change(
     return None if pd.isna(value) else value
 
 
-def _key_numbers(result: PolicyResult) -> list[KeyNumber]:
+def _key_numbers(result: FedPolicyResult) -> list[KeyNumber]:
     cur = result.proxy.current
     data_date = pd.Timestamp(cur.name)
     history = result.proxy.history
@@ -96,7 +96,7 @@ def _key_numbers(result: PolicyResult) -> list[KeyNumber]:
     return numbers
 
 
-def _headline(result: PolicyResult) -> str:
+def _headline(result: FedPolicyResult) -> str:
     parts = []
     if result.meetings:
         m = result.meetings[0]
@@ -123,8 +123,8 @@ def _headline(result: PolicyResult) -> str:
     return f"<p>{' '.join(parts)}</p>" if parts else ""
 
 
-def section_from_result(result: PolicyResult) -> Section:
-    """Turn a :class:`~flowdesk.policy.model.PolicyResult` into a report section."""
+def section_from_result(result: FedPolicyResult) -> Section:
+    """Turn a :class:`~flowdesk.policy.model.FedPolicyResult` into a report section."""
     from flowdesk.policy.model import CONVENTIONS
     from flowdesk.report import figures_policy
 
