@@ -12,14 +12,10 @@ import pytest
 
 from flowdesk.data import load
 from flowdesk.data.store import Store
+from flowdesk.dates import horizon_change
 from flowdesk.errors import ConfigError, DataError
-from flowdesk.overview import (
-    METRICS,
-    MarketOverview,
-    MarketOverviewResult,
-    drawdown_from_peak,
-    horizon_change,
-)
+from flowdesk.overview import METRICS, MarketOverview, MarketOverviewResult
+from flowdesk.stats import drawdown_from_peak
 
 
 def _series(points: dict[str, float], name: str = "x") -> pd.Series:

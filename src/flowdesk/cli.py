@@ -376,8 +376,8 @@ def data_import(
 # ---------------------------------------------------------------- models
 def _checked_asof(asof: str | None) -> Any:
     """Parse ``--asof`` and require it inside the S&P 500 history (None passes through)."""
+    from flowdesk.data.asof import resolve_asof
     from flowdesk.dates import parse_date
-    from flowdesk.overview import resolve_asof
 
     when = parse_date(asof, "--asof")
     if when is None:

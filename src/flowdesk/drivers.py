@@ -438,8 +438,8 @@ class Drivers:
         DataError
             If inputs are missing or the sample is too short.
         """
+        from flowdesk.data.asof import resolve_asof
         from flowdesk.memo import memoized
-        from flowdesk.overview import resolve_asof
 
         when = resolve_asof(parse_date(asof, "asof"), settings=settings)
         key = (
@@ -469,9 +469,9 @@ def build_driver_frame(
     """
     from flowdesk.calendars import fomc_decision_dates
     from flowdesk.data import load
+    from flowdesk.data.asof import resolve_asof
     from flowdesk.flows.cta import CTA, CTA_UNIVERSE, align_to_sessions
     from flowdesk.flows.volcontrol import VolControl
-    from flowdesk.overview import resolve_asof
     from flowdesk.policy.attribution import classify_dates, event_calendar
 
     when = resolve_asof(parse_date(asof, "asof"), settings=settings)

@@ -36,8 +36,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from flowdesk.data.api import load
-from flowdesk.dates import DateLike, parse_date
+from flowdesk.data.asof import resolve_asof
+from flowdesk.dates import ChangeKind, DateLike, horizon_change, parse_date
 from flowdesk.errors import ConfigError, DataError
+from flowdesk.stats import drawdown_from_peak
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -46,26 +48,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONVENTIONS",
-    "HORIZONS",
     "METRICS",
     "MarketOverview",
     "MarketOverviewResult",
     "Metric",
-    "drawdown_from_peak",
-    "horizon_change",
-    "latest_asof",
 ]
 
-ChangeKind = Literal["pct", "diff"]
-Horizon = Literal["1w", "1m", "1y"]
 Chart = Literal["drawdown", "vix", "rates", "liquidity"]
-
-#: Look-back of each change horizon, measured back from a metric's last observation.
-HORIZONS: dict[str, pd.DateOffset] = {
-    "1w": pd.DateOffset(days=7),
-    "1m": pd.DateOffset(months=1),
-    "1y": pd.DateOffset(years=1),
-}
 
 #: Human-readable version of the module docstring's conventions (printed by ``summary()``).
 CONVENTIONS = (
@@ -140,92 +129,6 @@ _COLUMNS = [
     "change_1y",
     "change_unit",
 ]
-
-
-def drawdown_from_peak(prices: pd.Series) -> pd.Series:
-    """Percent distance of each price below its running maximum.
-
-    Parameters
-    ----------
-    prices
-        Positive prices on a sorted index.
-
-    Returns
-    -------
-    pandas.Series
-        ``100 * (prices / prices.cummax() - 1)``: 0 at a new high, negative
-        otherwise, in percent.
-    """
-    return (prices / prices.cummax() - 1.0) * 100.0
-
-
-def horizon_change(series: pd.Series, horizon: Horizon, kind: ChangeKind) -> float:
-    """Change of a series' last observation over a calendar horizon.
-
-    Parameters
-    ----------
-    series
-        Observations on a sorted ``DatetimeIndex`` (NaNs are ignored).
-    horizon
-        ``"1w"`` (7 days), ``"1m"`` (1 month) or ``"1y"`` (1 year), see :data:`HORIZONS`.
-    kind
-        ``"pct"``: ``100 * (x[t0] / x[ref] - 1)``; ``"diff"``: ``x[t0] - x[ref]``.
-
-    Returns
-    -------
-    float
-        The change, where ``t0`` is the last observation's date and ``ref`` the last
-        observation dated on or before ``t0 - horizon``; NaN if there is none.
-    """
-    values = series.dropna()
-    if values.empty:
-        return math.nan
-    t0 = values.index[-1]
-    earlier = values.loc[: t0 - HORIZONS[horizon]]
-    if earlier.empty:
-        return math.nan
-    now, ref = float(values.iloc[-1]), float(earlier.iloc[-1])
-    if kind == "pct":
-        return (now / ref - 1.0) * 100.0
-    return now - ref
-
-
-def latest_asof(*, settings: Settings | None = None) -> pd.Timestamp:
-    """Date of the last S&P 500 close: the default as-of date of the overview.
-
-    Raises
-    ------
-    DataError
-        If no S&P 500 data are available.
-    """
-    return load("SP500", settings=settings).index[-1]
-
-
-def resolve_asof(
-    asof: pd.Timestamp | None, *, settings: Settings | None = None, argument: str = "asof"
-) -> pd.Timestamp:
-    """Default ``asof`` to the last S&P 500 close, or check it lies within the data.
-
-    The S&P 500 is the anchor: a date before its first close or after its last
-    one has no market to describe.
-
-    Raises
-    ------
-    DataError
-        If ``asof`` is outside the S&P 500 data (the message names ``argument``
-        and the available range).
-    """
-    full = load("SP500", settings=settings)
-    first, last = full.index[0], full.index[-1]
-    if asof is None:
-        return last
-    if not first <= asof <= last:
-        raise DataError(
-            f"{argument} {asof:%Y-%m-%d} is outside the data: SP500 runs "
-            f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
-            + (" (`flowdesk data update SP500` fetches newer closes)" if asof > last else "")
-        )
-    return asof
 
 
 def _json_float(value: Any) -> float | None:

@@ -1,12 +1,17 @@
-"""Small statistics shared by the models: resampling with dependence kept."""
+"""Small statistics shared by the models: resampling with dependence kept, drawdowns."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from flowdesk.errors import ModelError
 
-__all__ = ["block_bootstrap_sums"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["block_bootstrap_sums", "drawdown_from_peak"]
 
 
 def block_bootstrap_sums(
@@ -44,3 +49,20 @@ def block_bootstrap_sums(
         cum = np.concatenate([[0.0], np.cumsum(col)])
         out[:, j] = (cum[ends] - cum[starts]).sum(axis=1)
     return out
+
+
+def drawdown_from_peak(prices: pd.Series) -> pd.Series:
+    """Percent distance of each price below its running maximum.
+
+    Parameters
+    ----------
+    prices
+        Positive prices on a sorted index.
+
+    Returns
+    -------
+    pandas.Series
+        ``100 * (prices / prices.cummax() - 1)``: 0 at a new high, negative
+        otherwise, in percent.
+    """
+    return (prices / prices.cummax() - 1.0) * 100.0

@@ -13,6 +13,7 @@ from flowdesk.data.api import (
     update,
     update_plan,
 )
+from flowdesk.data.asof import latest_asof, resolve_asof
 from flowdesk.data.catalog import CATALOG, SeriesSpec, catalog_frame, get_spec, series_ids
 
 __all__ = [
@@ -23,8 +24,10 @@ __all__ = [
     "export_series",
     "get_spec",
     "import_series",
+    "latest_asof",
     "list_series",
     "load",
+    "resolve_asof",
     "resolve_spec",
     "series_ids",
     "update",

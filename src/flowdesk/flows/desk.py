@@ -339,12 +339,12 @@ class FlowsDesk:
         from flowdesk.calendars import nyse_sessions
         from flowdesk.config import get_settings
         from flowdesk.data import load
+        from flowdesk.data.asof import resolve_asof
         from flowdesk.flows.buybacks import Buybacks
         from flowdesk.flows.cta import CTA, CTA_UNIVERSE, align_to_sessions
         from flowdesk.flows.scenarios import project
         from flowdesk.flows.stops import candidate_levels
         from flowdesk.flows.volcontrol import VolControl
-        from flowdesk.overview import resolve_asof
 
         universe = tuple(CTA_UNIVERSE)
         chosen = _check_asset(asset, universe)

@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 
 from flowdesk.data.catalog import Frequency, SeriesSpec
+from flowdesk.dates import horizon_change
 from flowdesk.flows.common import percentile_of_last
-from flowdesk.overview import horizon_change
 
 __all__ = [
     "NOT_FETCHED",

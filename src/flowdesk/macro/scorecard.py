@@ -389,7 +389,7 @@ class Scorecard:
     def _asof(asof: DateLike | None, settings: Settings | None) -> pd.Timestamp:
         asof_ts = parse_date(asof, "asof")
         if asof_ts is None:
-            from flowdesk.overview import latest_asof
+            from flowdesk.data.asof import latest_asof
 
             asof_ts = latest_asof(settings=settings)
         return asof_ts

@@ -29,7 +29,7 @@ import pandas as pd
 from flowdesk.macro import transforms as tf
 from flowdesk.macro.indicators import Indicator, IndicatorValue
 from flowdesk.macro.transforms import DEFAULT_CAPEX_TICKERS
-from flowdesk.overview import drawdown_from_peak
+from flowdesk.stats import drawdown_from_peak
 
 __all__ = [
     "DEFAULT_CAPEX_TICKERS",

@@ -328,7 +328,7 @@ class FedPolicy:
         ConfigError
             Bad ``asof`` or target override.
         """
-        from flowdesk.overview import resolve_asof
+        from flowdesk.data.asof import resolve_asof
 
         asof_ts = resolve_asof(parse_date(asof, "asof"), settings=settings)
         notes: list[str] = []

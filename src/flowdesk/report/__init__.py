@@ -107,7 +107,7 @@ def build_report(
         If ``asof`` is outside the S&P 500 data, or it is omitted and no S&P 500
         data are available to default it.
     """
-    from flowdesk.overview import resolve_asof
+    from flowdesk.data.asof import resolve_asof
     from flowdesk.report.html import render_html, write_html
 
     asof_ts = resolve_asof(parse_date(asof, "--asof"), settings=settings, argument="--asof")

@@ -105,7 +105,7 @@ class DataRange:
     """First and last S&P 500 close (the range of valid as-of dates), re-read every ``ttl`` s.
 
     Validating a date against this cached range keeps cache hits free of data
-    loads; only dates outside it go to :func:`flowdesk.overview.resolve_asof`
+    loads; only dates outside it go to :func:`flowdesk.data.asof.resolve_asof`
     for the authoritative answer, so data updated meanwhile is still seen.
     """
 
@@ -139,8 +139,8 @@ async def request_asof(request: Request, value: str | None, name: str = "asof") 
     ApiError
         422 for a malformed date or one outside the S&P 500 data.
     """
+    from flowdesk.data.asof import resolve_asof
     from flowdesk.dates import parse_date
-    from flowdesk.overview import resolve_asof
 
     try:
         when = parse_date(value, name)

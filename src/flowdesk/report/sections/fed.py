@@ -24,7 +24,7 @@ TITLE = "Policy"
 def _change(
     history: pd.DataFrame, column: str, horizon: Literal["1w", "1m", "1y"], scale: float
 ) -> float | None:
-    from flowdesk.overview import horizon_change
+    from flowdesk.dates import horizon_change
 
     value = horizon_change(history[column].dropna() * scale, horizon, "diff")
     return None if pd.isna(value) else value

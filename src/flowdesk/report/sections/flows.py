@@ -37,7 +37,7 @@ _SERIES_NAMES = {"SP500": "S&P 500", "NDX": "Nasdaq-100"}
 
 
 def _changes(series: pd.Series) -> dict[str, float | None]:
-    from flowdesk.overview import horizon_change
+    from flowdesk.dates import horizon_change
 
     return {
         f"change_{h}": finite_or_none(horizon_change(series, h, "diff"))

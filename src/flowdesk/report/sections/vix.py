@@ -38,7 +38,7 @@ _KEYS = (
 
 
 def _key_numbers(result: VixRegimesResult) -> list[KeyNumber]:
-    from flowdesk.overview import horizon_change
+    from flowdesk.dates import horizon_change
 
     numbers = []
     for label, column, unit, change_unit, digits in _KEYS:
