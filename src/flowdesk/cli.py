@@ -24,6 +24,7 @@ import typer
 from flowdesk._version import __version__
 from flowdesk.errors import FlowdeskError
 from flowdesk.jsontools import jsonable
+from flowdesk.models import get_model
 
 __all__ = ["app", "main"]
 
@@ -394,31 +395,32 @@ def _emit(result: Any, fmt: OutputFormat) -> None:
         sys.stdout.write(result.summary().rstrip() + "\n")
 
 
-@app.command("vix")
-@handle_errors
-def vix(asof: AsofOption = None, fmt: FormatOption = OutputFormat.table) -> None:
-    """VIX term structure: regime (calm, hedging-driven or panic inversion) and what followed."""
-    from flowdesk.vol import VixRegimes
-
-    _emit(VixRegimes().estimate(_checked_asof(asof), settings=_settings()), fmt)
-
-
-@app.command("drivers")
-@handle_errors
-def drivers(asof: AsofOption = None, fmt: FormatOption = OutputFormat.table) -> None:
-    """What moved the S&P 500: systematic flows vs policy vs data vs volatility."""
-    from flowdesk.drivers import Drivers
-
-    _emit(Drivers().estimate(_checked_asof(asof), settings=_settings()), fmt)
+#: Models whose command takes only --asof and --format, with their help text.
+_PLAIN_MODELS: dict[str, str] = {
+    "overview": "Market overview: S&P 500 drawdown, VIX term structure, rates and net liquidity.",
+    "vix": "VIX term structure: regime (calm, hedging-driven or panic inversion) and what"
+           " followed.",
+    "drivers": "What moved the S&P 500: systematic flows vs policy vs data vs volatility.",
+    "theses": "Macro thesis scorecard: seven claims, their indicators and verdicts (point in"
+              " time).",
+}
 
 
-@app.command("theses")
-@handle_errors
-def theses(asof: AsofOption = None, fmt: FormatOption = OutputFormat.table) -> None:
-    """Macro thesis scorecard: seven claims, their indicators and verdicts (point in time)."""
-    from flowdesk.macro import Scorecard
+def _plain_model_command(name: str) -> Callable[..., None]:
+    """The command printing ``<registered model>().estimate(asof)``."""
+    spec = get_model(name)
 
-    _emit(Scorecard().estimate(_checked_asof(asof), settings=_settings()), fmt)
+    def command(asof: AsofOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+        model = spec.model_class()()
+        _emit(model.estimate(_checked_asof(asof), settings=_settings()), fmt)
+
+    command.__name__ = command.__qualname__ = name
+    command.__doc__ = _PLAIN_MODELS[name]
+    return command
+
+
+for _name in _PLAIN_MODELS:
+    app.command(get_model(_name).command)(handle_errors(_plain_model_command(_name)))
 
 
 @app.command("fed")
