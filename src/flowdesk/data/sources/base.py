@@ -81,6 +81,19 @@ class LiveSource(ABC):
             series_id=spec.id,
             data=clean,
             source=self.name,
-            url=query.public_url or query.url,
+            url=self.provenance_url(query, raw),
             fetched_at=dt.datetime.now(dt.UTC),
         )
+
+    def provenance_url(self, query: Query, raw: Any) -> str:
+        """The address recorded as the data's origin (secrets never included).
+
+        Parameters
+        ----------
+        query
+            The request that was built.
+        raw
+            The payload :meth:`extract` returned (a source that may fall back to
+            another address reports the one it actually read).
+        """
+        return query.public_url or query.url

@@ -8,7 +8,6 @@ fallback; client errors (bad key, unknown series) are reported as they are.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
@@ -19,9 +18,8 @@ import pandas as pd
 
 from flowdesk.data.catalog import SeriesSpec
 from flowdesk.data.formats import MISSING_MARKERS, parse_series_csv
-from flowdesk.data.sources.base import FetchResult, Query
+from flowdesk.data.sources.base import Query
 from flowdesk.data.sources.http import HTTPSource, HTTPSourceError, looks_like_html, redact_url
-from flowdesk.data.validate import validate_series
 from flowdesk.errors import SourceError
 
 __all__ = ["FRED_API_URL", "FRED_CSV_URL", "FredPayload", "FredSource"]
@@ -142,20 +140,9 @@ class FredSource(HTTPSource):
             )
         return _parse_observations(raw.text, label, spec.id)
 
-    def fetch(self, spec: SeriesSpec) -> FetchResult:
-        """Fetch the full history; ``url`` records the address actually read."""
-        # Overridden only so provenance names the CSV fallback when it was used.
-        query = self.transform_query(spec)
-        payload = self.extract(query)
-        series = self.transform_data(payload, spec)
-        clean = validate_series(series.dropna(), spec.id, positive=spec.positive)
-        return FetchResult(
-            series_id=spec.id,
-            data=clean,
-            source=self.name,
-            url=payload.url,
-            fetched_at=dt.datetime.now(dt.UTC),
-        )
+    def provenance_url(self, query: Query, raw: Any) -> str:
+        """The address actually read: the API's public URL, or the CSV fallback's."""
+        return raw.url  # type: ignore[no-any-return]
 
 
 def _parse_observations(text: str, label: str, name: str) -> pd.Series:
