@@ -210,7 +210,7 @@ def data_show(
     """Show a series' observations and provenance."""
     import pandas as pd
 
-    from flowdesk.data import load, resolve_spec
+    from flowdesk.data.api import load, resolve_spec, series_payload
 
     settings = _settings()
     spec = resolve_spec(series_id, settings)
@@ -220,19 +220,7 @@ def data_show(
         sys.stdout.write(frame.to_csv(index_label="date", date_format="%Y-%m-%d"))
         return
     if fmt is ShowFormat.json:
-        records = frame.reset_index()
-        records["date"] = records["date"].dt.strftime("%Y-%m-%d")
-        _print_json(
-            {
-                "id": spec.id,
-                "description": spec.description,
-                "units": spec.units,
-                "frequency": spec.frequency,
-                "source": spec.source,
-                "attribution": spec.attribution,
-                "observations": records.to_dict(orient="records"),
-            }
-        )
+        _print_json(series_payload(spec, frame))
         return
     from rich.table import Table
 

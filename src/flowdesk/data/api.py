@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -33,6 +33,7 @@ __all__ = [
     "list_series",
     "load",
     "resolve_spec",
+    "series_payload",
     "update",
     "update_plan",
 ]
@@ -376,6 +377,36 @@ def _infer_frequency(index: pd.DatetimeIndex) -> str:
         if gap <= limit:
             return name
     return "annual"
+
+
+def series_payload(spec: SeriesSpec, data: pd.Series | pd.DataFrame) -> dict[str, Any]:
+    """A series with its provenance, as the CLI (``data show --format json``) and the API print it.
+
+    Parameters
+    ----------
+    spec
+        The series' catalog entry.
+    data
+        Its observations (a series, or a frame for multi-column series).
+
+    Returns
+    -------
+    dict
+        ``id``, ``description``, ``units``, ``frequency``, ``source``, ``attribution``
+        and ``observations``: one record per date, dates as ``YYYY-MM-DD``.
+    """
+    frame = data.to_frame(spec.id) if isinstance(data, pd.Series) else data
+    records = frame.reset_index()
+    records["date"] = records["date"].dt.strftime("%Y-%m-%d")
+    return {
+        "id": spec.id,
+        "description": spec.description,
+        "units": spec.units,
+        "frequency": spec.frequency,
+        "source": spec.source,
+        "attribution": spec.attribution,
+        "observations": records.to_dict(orient="records"),
+    }
 
 
 def export_series(
