@@ -1,9 +1,10 @@
-"""Report sections: the unit the HTML report, the terminal summary and the dashboard share.
+"""The section types and the one way to build a section from a model result.
 
-A section module exposes ``ID``, ``TITLE`` and ``build(ctx) -> Section``; it calls
-one model's public API and turns the result into key numbers, figures and a
-short text. Adding a section means adding one module and one line to
-:data:`SECTIONS`. A section whose build raises a
+A section module (:mod:`flowdesk.report.sections.<name>`, one per registered
+model) exposes ``section_from_result(result, ...)`` and ``build(ctx)``; both end
+in :func:`result_section`, which takes the section's id and title from the
+model registry and its as-of date, freshness and notes from the result, then
+adds the stale-input warning. A section whose build raises a
 :class:`~flowdesk.errors.FlowdeskError` is shown as unavailable, with the
 reason, and the others still render (:func:`build_sections`).
 """
@@ -18,7 +19,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from flowdesk.dates import ChangeKind, Horizon, horizon_change
 from flowdesk.errors import DataError, FlowdeskError
+from flowdesk.models import get_model
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -26,17 +29,20 @@ if TYPE_CHECKING:
     from flowdesk.config import Settings
 
 __all__ = [
-    "SECTIONS",
     "FreshnessRow",
     "KeyNumber",
     "ReportContext",
     "Section",
     "SectionBuilder",
     "build_sections",
+    "changes",
     "finite_or_none",
+    "last_obs",
+    "result_section",
 ]
 
-Horizon = Literal["1w", "1m", "1y"]
+#: The change horizons of a key number, in column order.
+_HORIZONS: tuple[Horizon, ...] = ("1w", "1m", "1y")
 
 
 def _utc_now() -> dt.datetime:
@@ -264,14 +270,15 @@ class Section:
             A copy of this section whose ``note`` is the notes followed by
             ``"Stale inputs for this as-of date: SERIES (last YYYY-MM-DD, N days
             old), ..."`` for each stale input with an observation (see
-            :meth:`freshness_rows`), joined by spaces; ``None`` when both are empty.
+            :meth:`freshness_rows`), joined by spaces (a note without a closing
+            full stop gets one); ``None`` when both are empty.
         """
         stale = [
             f"{row.series_id} (last {row.last:%Y-%m-%d}, {row.age_days} days old)"
             for row in self.freshness_rows()
             if row.stale and row.last is not None
         ]
-        messages = list(notes)
+        messages = [_sentence(note) for note in notes if note.strip()]
         if stale:
             messages.append("Stale inputs for this as-of date: " + ", ".join(stale) + ".")
         return replace(self, note=" ".join(messages) or None)
@@ -285,6 +292,109 @@ class Section:
             "key_numbers": [k.to_dict() for k in self.key_numbers],
             "note": self.note,
         }
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending in a full stop, so notes joined by spaces read as sentences."""
+    text = text.strip()
+    return text if text[-1] in ".!?" else f"{text}."
+
+
+def changes(series: pd.Series, kind: ChangeKind = "diff") -> dict[str, float | None]:
+    """The 1w / 1m / 1y change fields of a :class:`KeyNumber` for ``series``.
+
+    Parameters
+    ----------
+    series
+        Observations on a sorted ``DatetimeIndex`` (NaNs are ignored), already in the
+        unit the changes are shown in.
+    kind
+        ``"diff"`` (differences) or ``"pct"`` (percent changes), as in
+        :func:`flowdesk.dates.horizon_change`.
+
+    Returns
+    -------
+    dict
+        ``{"change_1w": ..., "change_1m": ..., "change_1y": ...}``, ``None`` where not
+        computable; pass it as ``KeyNumber(..., **changes(series))``.
+    """
+    return {f"change_{h}": finite_or_none(horizon_change(series, h, kind)) for h in _HORIZONS}
+
+
+def last_obs(result: Any) -> Mapping[str, pd.Timestamp | None]:
+    """Input series id -> date of its last observation, as a model result reports it.
+
+    Results without input data (the simulator) report nothing.
+    """
+    # TODO(merge): every registered result exposes ``last_obs`` once the models'
+    # rename lands (FlowsDeskResult and VixRegimesResult still call it
+    # ``obs_date`` on this branch); then read ``result.last_obs`` directly.
+    for attribute in ("last_obs", "obs_date"):
+        value = getattr(result, attribute, None)
+        if isinstance(value, Mapping):
+            return value
+    return {}
+
+
+def result_section(
+    name: str,
+    result: Any,
+    *,
+    body_html: str,
+    figures: Mapping[str, go.Figure],
+    key_numbers: Sequence[KeyNumber],
+    methodology: str,
+    asof: pd.Timestamp | None = None,
+    freshness: Mapping[str, pd.Timestamp | None] | None = None,
+    notes: Sequence[str] = (),
+) -> Section:
+    """The section of one model result: the way every section module builds its section.
+
+    Parameters
+    ----------
+    name
+        The model's name in :data:`flowdesk.models.MODELS`: the section's id and the
+        prefix of its figures' DOM ids. The title comes from the registry.
+    result
+        The model's result. Read from it: ``asof`` (unless ``asof`` is given), the
+        freshness of its inputs (:func:`last_obs`, unless ``freshness`` is given) and
+        its ``notes`` when it has them.
+    body_html, key_numbers, methodology
+        As in :class:`Section` (``body_html`` already escaped).
+    figures
+        Short name -> figure, in page order; figure ``"paths"`` of model ``"simulator"``
+        gets the DOM id ``"simulator-paths"``.
+    asof
+        The section's date when it is not ``result.asof``: a result without one, or
+        a model dated by its last session rather than the date asked for.
+    freshness
+        Input series id -> last observation, when the section reports other inputs
+        than the result's own list.
+    notes
+        The section's own warnings, shown after the result's notes.
+
+    Returns
+    -------
+    Section
+        With :attr:`Section.note` = the result's notes, then ``notes``, then the
+        stale-input warning (:meth:`Section.with_notes`).
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not a registered model.
+    """
+    spec = get_model(name)
+    return Section(
+        id=spec.name,
+        title=spec.title,
+        asof=result.asof if asof is None else asof,
+        body_html=body_html,
+        figures=tuple((f"{spec.name}-{key}", fig) for key, fig in figures.items()),
+        key_numbers=tuple(key_numbers),
+        methodology=methodology,
+        freshness=dict(last_obs(result) if freshness is None else freshness),
+    ).with_notes([*getattr(result, "notes", ()), *notes])
 
 
 @dataclass(frozen=True)
@@ -306,7 +416,7 @@ class SectionBuilder:
 
 def build_sections(
     ctx: ReportContext,
-    builders: Sequence[SectionBuilder] | None = None,
+    builders: Sequence[SectionBuilder],
     *,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> list[Section]:
@@ -317,7 +427,8 @@ def build_sections(
     ctx
         Report context.
     builders
-        Sections to build; default :data:`SECTIONS`.
+        Sections to build, e.g. :data:`flowdesk.report.sections.SECTIONS` (the
+        registry lives in the package, which imports this module, so it is passed in).
     progress
         Called as ``progress(done, total, title)`` before each section is built
         (``title`` of the one starting) and once more at the end with ``""``.
@@ -327,7 +438,7 @@ def build_sections(
     Only deliberate flowdesk errors (missing data, bad model input) are turned
     into an "unavailable" box; anything else is a bug and propagates.
     """
-    todo = list(SECTIONS if builders is None else builders)
+    todo = list(builders)
     sections = []
     for done, builder in enumerate(todo):
         if progress is not None:
@@ -340,26 +451,3 @@ def build_sections(
     if progress is not None:
         progress(len(todo), len(todo), "")
     return sections
-
-
-# Section modules import the classes above, so they are imported after them.
-from flowdesk.report.sections import (  # noqa: E402
-    drivers,
-    fed,
-    flows,
-    overview,
-    simulator,
-    theses,
-    vix,
-)
-
-#: The report's sections, in page order. Add one line per new section module.
-SECTIONS: list[SectionBuilder] = [
-    SectionBuilder(overview.ID, overview.TITLE, overview.build),
-    SectionBuilder(flows.ID, flows.TITLE, flows.build),
-    SectionBuilder(vix.ID, vix.TITLE, vix.build),
-    SectionBuilder(fed.ID, fed.TITLE, fed.build),
-    SectionBuilder(drivers.ID, drivers.TITLE, drivers.build),
-    SectionBuilder(theses.ID, theses.TITLE, theses.build),
-    SectionBuilder(simulator.ID, simulator.TITLE, simulator.build),
-]

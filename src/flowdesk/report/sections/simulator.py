@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from flowdesk.report.sections import KeyNumber, ReportContext, Section
+from flowdesk.report.sections.base import KeyNumber, ReportContext, Section
 
 if TYPE_CHECKING:
     from flowdesk.sim.model import MarketSimulatorResult
