@@ -160,3 +160,85 @@ def test_no_section_reports_data_from_after_its_date(asof: str) -> None:
         assert section.asof == ctx.asof, section.id
         for row in section.freshness_rows():
             assert row.age_days is None or row.age_days >= 0, (section.id, row)
+
+
+def test_result_section_takes_id_title_freshness_and_notes_from_registry_and_result() -> None:
+    from types import SimpleNamespace
+
+    from flowdesk.report.sections import result_section
+
+    # VIX3M (daily, stale after 11 days) is stale at 12 days; SP500 is fresh.
+    result = SimpleNamespace(
+        asof=ASOF,
+        last_obs={"SP500": ASOF, "VIX3M": ASOF - pd.Timedelta(days=12)},
+        notes=("Model note without a full stop",),
+    )
+    section = result_section("vix", result, body_html="<p>x</p>", figures={"ratio": None},
+                             key_numbers=[], methodology="m", notes=["Section note."])
+    assert (section.id, section.title, section.asof) == ("vix", "Volatility", ASOF)
+    assert [dom for dom, _ in section.figures] == ["vix-ratio"]
+    assert section.freshness == result.last_obs
+    assert section.note == (
+        "Model note without a full stop. Section note. Stale inputs for this as-of date:"
+        " VIX3M (last 2026-08-09, 12 days old)."
+    )
+    with pytest.raises(KeyError, match="no model named"):
+        result_section("nope", result, body_html="", figures={}, key_numbers=[],
+                       methodology="")
+
+
+def test_last_obs_reads_either_field_name() -> None:
+    from types import SimpleNamespace
+
+    from flowdesk.report.sections import last_obs
+
+    dates = {"VIX": ASOF}
+    assert last_obs(SimpleNamespace(last_obs=dates)) == dates
+    assert last_obs(SimpleNamespace(obs_date=dates)) == dates  # TODO(merge): old name
+    assert last_obs(SimpleNamespace()) == {}
+
+
+def test_drivers_section_warns_about_stale_inputs() -> None:
+    from flowdesk.data import load
+    from flowdesk.data.catalog import get_spec
+    from flowdesk.report.sections import drivers
+
+    # Catalog rule by hand: VIX is daily (spacing 4 days), published the same day,
+    # grace 3 days -> stale after 2 * 4 + 0 + 3 = 11 days. In the embedded data its
+    # last close is weeks before ASOF, the last S&P 500 close.
+    assert get_spec("VIX").stale_after_days == 11
+    vix_last = load("VIX", asof=ASOF).index[-1]
+    age = (ASOF - vix_last).days
+    assert age > 11
+    section = drivers.build(ReportContext(asof=ASOF))
+    assert section.ok and section.asof == ASOF
+    assert section.note is not None
+    # The model's notes come first, then the warning.
+    assert ("see flowdesk.policy.attribution. Stale inputs for this as-of date: "
+            in section.note)
+    assert f"VIX (last {vix_last:%Y-%m-%d}, {age} days old)" in section.note
+
+
+def test_sections_import_nothing_above_the_report() -> None:
+    # Every import counts: module level, inside functions and under TYPE_CHECKING.
+    import ast
+    from pathlib import Path
+
+    import flowdesk.report.sections as package
+
+    folder = Path(package.__file__).parent
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            else:
+                continue
+            for name in names:
+                assert not name.startswith(("flowdesk.web", "flowdesk.cli")), (path.name, name)
+                if path.name != "__init__.py":
+                    # Section modules use the types in base, never the package (its
+                    # registry imports them).
+                    assert name not in ("flowdesk.report.sections",
+                                        "flowdesk.report.sections.SECTIONS"), (path.name, name)

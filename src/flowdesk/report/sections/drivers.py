@@ -7,15 +7,17 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from flowdesk.report.sections import KeyNumber, ReportContext, Section
+from flowdesk.models import get_model
+from flowdesk.report.sections.base import KeyNumber, result_section
 
 if TYPE_CHECKING:
     from flowdesk.drivers import DriversResult
+    from flowdesk.report.sections.base import ReportContext, Section
 
 __all__ = ["ID", "TITLE", "build", "section_from_result"]
 
 ID = "drivers"
-TITLE = "Drivers"
+TITLE = get_model(ID).title
 
 _METHOD = (
     "Daily S&P 500 log returns (%) regressed on four groups: flows (vol-control rebalancing"
@@ -50,24 +52,16 @@ def section_from_result(result: DriversResult, asof: pd.Timestamp | None = None)
         )
         for group in latest.index
     ]
-    numbers.append(
+    numbers += [
         KeyNumber(
-            label="Out-of-sample R^2, all groups",
-            value=float(result.oos.loc["all", "r2"]),
+            label=f"Out-of-sample R^2, {what}",
+            value=float(result.oos.loc[row, "r2"]),
             unit="fraction",
             obs_date=result.asof,
-            digits=3,
+            digits=digits,
         )
-    )
-    numbers.append(
-        KeyNumber(
-            label="Out-of-sample R^2, flows alone",
-            value=float(result.oos.loc["only_flows", "r2"]),
-            unit="fraction",
-            obs_date=result.asof,
-            digits=4,
-        )
-    )
+        for row, what, digits in (("all", "all groups", 3), ("only_flows", "flows alone", 4))
+    ]
     winner = result.winner()
     body = (
         f"<p>Over the last {result.window} sessions the largest measured share of S&amp;P 500"
@@ -76,19 +70,13 @@ def section_from_result(result: DriversResult, asof: pd.Timestamp | None = None)
         f" session explain {100 * float(latest['flows']):.1f}%; whole-sample:"
         f" {100 * float(result.full_sample['flows']):.1f}%.</p>"
     )
-    return Section(
-        id=ID,
-        title=TITLE,
+    charts = {"rolling": figures_drivers.rolling_shares_figure(result),
+              "monthly": figures_drivers.monthly_attribution_figure(result)}
+    return result_section(
+        ID, result, body_html=body, figures=charts, key_numbers=numbers, methodology=_METHOD,
         asof=result.asof if asof is None else max(pd.Timestamp(asof), result.asof),
-        body_html=body,
-        figures=(
-            (f"{ID}-rolling", figures_drivers.rolling_shares_figure(result)),
-            (f"{ID}-monthly", figures_drivers.monthly_attribution_figure(result)),
-        ),
-        key_numbers=tuple(numbers),
-        methodology=_METHOD,
+        # A result fitted on a frame of its own (not estimated) lists no inputs.
         freshness=dict(result.last_obs) or {"SP500": result.data.index[-1]},
-        note="; ".join(result.notes) or None,
     )
 
 

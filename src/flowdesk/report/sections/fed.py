@@ -6,28 +6,21 @@ The odds are FedWatch's with futures, otherwise a curve proxy labelled as such.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from flowdesk.report.sections import KeyNumber, ReportContext, Section
+from flowdesk.models import get_model
+from flowdesk.report.sections.base import KeyNumber, changes, result_section
 
 if TYPE_CHECKING:
     from flowdesk.policy.model import FedPolicyResult
+    from flowdesk.report.sections.base import ReportContext, Section
 
 __all__ = ["ID", "TITLE", "build", "section_from_result"]
 
 ID = "fed"
-TITLE = "Policy"
-
-
-def _change(
-    history: pd.DataFrame, column: str, horizon: Literal["1w", "1m", "1y"], scale: float
-) -> float | None:
-    from flowdesk.dates import horizon_change
-
-    value = horizon_change(history[column].dropna() * scale, horizon, "diff")
-    return None if pd.isna(value) else value
+TITLE = get_model(ID).title
 
 
 def _key_numbers(result: FedPolicyResult) -> list[KeyNumber]:
@@ -55,25 +48,19 @@ def _key_numbers(result: FedPolicyResult) -> list[KeyNumber]:
         KeyNumber(
             "Proxy P(cut) at next meeting (curve-implied proxy)", 100 * float(cur["p_cut_next"]),
             "percent", data_date,
-            change_1w=_change(history, "p_cut_next", "1w", 100),
-            change_1m=_change(history, "p_cut_next", "1m", 100),
-            change_1y=_change(history, "p_cut_next", "1y", 100),
+            **changes(100 * history["p_cut_next"]),
             change_unit="pp", digits=1,
         ),
         KeyNumber(
             "Proxy expected average rate, next 3 months", float(cur["implied_3m"]), "percent",
             data_date,
-            change_1w=_change(history, "implied_3m", "1w", 100),
-            change_1m=_change(history, "implied_3m", "1m", 100),
-            change_1y=_change(history, "implied_3m", "1y", 100),
+            **changes(100 * history["implied_3m"]),
             change_unit="bp", digits=2,
         ),
         KeyNumber(
             "2-year yield minus effective rate", float(cur["dgs2_minus_effr"]),
             "percentage points", data_date,
-            change_1w=_change(history, "dgs2_minus_effr", "1w", 100),
-            change_1m=_change(history, "dgs2_minus_effr", "1m", 100),
-            change_1y=_change(history, "dgs2_minus_effr", "1y", 100),
+            **changes(100 * history["dgs2_minus_effr"]),
             change_unit="bp", digits=2,
         ),
     ]
@@ -128,25 +115,17 @@ def section_from_result(result: FedPolicyResult) -> Section:
     from flowdesk.policy.model import CONVENTIONS
     from flowdesk.report import figures_policy
 
-    return Section(
-        id=ID,
-        title=TITLE,
-        asof=result.asof,
-        body_html=_headline(result),
-        figures=(
-            (f"{ID}-next-meeting", figures_policy.next_meeting_figure(result)),
-            (f"{ID}-proxy-history", figures_policy.proxy_history_figure(result)),
-            (f"{ID}-variance-shares", figures_policy.variance_shares_figure(result)),
-        ),
-        key_numbers=tuple(_key_numbers(result)),
-        methodology=(
-            f"{CONVENTIONS} Target range source: {result.target.source}. Payroll dates follow"
-            " BLS's rule (third Friday after the week containing the 12th); CPI dates are"
-            " approximate (the Wednesday on the 9th-15th, +/- 1 weekday). Proxy changes over"
-            " 1w/1m/1y are differences in percentage points (probabilities) or bp (rates)."
-        ),
-        freshness=dict(result.last_obs),
-    ).with_notes(result.notes)
+    methodology = (
+        f"{CONVENTIONS} Target range source: {result.target.source}. Payroll dates follow"
+        " BLS's rule (third Friday after the week containing the 12th); CPI dates are"
+        " approximate (the Wednesday on the 9th-15th, +/- 1 weekday). Proxy changes over"
+        " 1w/1m/1y are differences in percentage points (probabilities) or bp (rates)."
+    )
+    charts = {"next-meeting": figures_policy.next_meeting_figure(result),
+              "proxy-history": figures_policy.proxy_history_figure(result),
+              "variance-shares": figures_policy.variance_shares_figure(result)}
+    return result_section(ID, result, body_html=_headline(result), figures=charts,
+                          key_numbers=_key_numbers(result), methodology=methodology)
 
 
 def build(ctx: ReportContext) -> Section:

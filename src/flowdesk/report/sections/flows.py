@@ -5,17 +5,17 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from flowdesk.report.sections import KeyNumber, ReportContext, Section, finite_or_none
+from flowdesk.models import get_model
+from flowdesk.report.sections.base import KeyNumber, changes, finite_or_none, result_section
 
 if TYPE_CHECKING:
     from flowdesk.flows.desk import FlowsDeskResult
+    from flowdesk.report.sections.base import ReportContext, Section
 
 __all__ = ["ID", "METHODOLOGY", "TITLE", "build", "section_from_result"]
 
 ID = "flows"
-TITLE = "Flows"
+TITLE = get_model(ID).title
 
 METHODOLOGY = (
     "Vol-control funds hold min(cap, target vol / estimated vol) of their AUM in the S&P 500 "
@@ -34,15 +34,6 @@ METHODOLOGY = (
 )
 
 _SERIES_NAMES = {"SP500": "S&P 500", "NDX": "Nasdaq-100"}
-
-
-def _changes(series: pd.Series) -> dict[str, float | None]:
-    from flowdesk.dates import horizon_change
-
-    return {
-        f"change_{h}": finite_or_none(horizon_change(series, h, "diff"))
-        for h in ("1w", "1m", "1y")
-    }
 
 
 def _pct(fraction: float | None) -> float | None:
@@ -67,20 +58,20 @@ def _key_numbers(result: FlowsDeskResult) -> list[KeyNumber]:
     sp = cta["assets"].get("SP500") or {}
     numbers = [
         KeyNumber("Vol-control aggregate exposure", _pct(vc["exposure"]),
-                  "% of AUM", day, **_changes(100.0 * hist["vc_exposure"]),
+                  "% of AUM", day, **changes(100.0 * hist["vc_exposure"]),
                   change_unit="pp", digits=1),
         KeyNumber("Vol-control exposure percentile", finite_or_none(vc["percentile"]),
-                  "percentile (0-100)", day, **_changes(hist["vc_percentile"]),
+                  "percentile (0-100)", day, **changes(hist["vc_percentile"]),
                   change_unit="pts", digits=1),
         KeyNumber("Vol-control S&P 500 holdings, base AUM",
                   finite_or_none(vc["exposure_bn"]["base"]), "USD bn", day, digits=1),
         KeyNumber("CTA net equity exposure (S&P 500 + Nasdaq-100)",
                   _pct(cta["net_equity_exposure"]), "% of AUM", day,
-                  **_changes(100.0 * hist["cta_net_equity"]), change_unit="pp", digits=1),
+                  **changes(100.0 * hist["cta_net_equity"]), change_unit="pp", digits=1),
         KeyNumber("CTA net equity exposure, base AUM", finite_or_none(cta["net_equity_bn"]["base"]),
                   "USD bn", day, digits=1),
         KeyNumber("CTA S&P 500 position, % of max", finite_or_none(sp.get("position_pct")),
-                  "% of max position", day, **_changes(hist["cta_sp500_pct_of_max"]),
+                  "% of max position", day, **changes(hist["cta_sp500_pct_of_max"]),
                   change_unit="pp", digits=1),
         KeyNumber("CTA S&P 500 position percentile", finite_or_none(sp.get("percentile")),
                   "percentile (0-100)", day, digits=1),
@@ -150,28 +141,15 @@ def _headline(result: FlowsDeskResult) -> str:
 
 
 def section_from_result(result: FlowsDeskResult) -> Section:
-    """Turn a :class:`~flowdesk.flows.desk.FlowsDeskResult` into a report section.
-
-    Separate from :func:`build` so the dashboard can reuse an estimate it holds.
-    """
+    """Turn a :class:`~flowdesk.flows.desk.FlowsDeskResult` into a report section."""
     from flowdesk.report import figures_flows as ff
 
-    return Section(
-        id=ID,
-        title=TITLE,
-        asof=result.asof,
-        body_html=_headline(result),
-        figures=(
-            (f"{ID}-vol-control", ff.vol_control_history_figure(result)),
-            (f"{ID}-cta", ff.cta_history_figure(result)),
-            (f"{ID}-ladder", ff.pivot_ladder_figure(result)),
-            (f"{ID}-scenarios", ff.scenario_figure(result)),
-            (f"{ID}-buybacks", ff.buyback_strip_figure(result)),
-        ),
-        key_numbers=tuple(_key_numbers(result)),
-        methodology=METHODOLOGY,
-        freshness=dict(result.obs_date),
-    ).with_notes(result.notes)
+    charts = {"vol-control": ff.vol_control_history_figure(result),
+              "cta": ff.cta_history_figure(result), "ladder": ff.pivot_ladder_figure(result),
+              "scenarios": ff.scenario_figure(result),
+              "buybacks": ff.buyback_strip_figure(result)}
+    return result_section(ID, result, body_html=_headline(result), figures=charts,
+                          key_numbers=_key_numbers(result), methodology=METHODOLOGY)
 
 
 def build(ctx: ReportContext) -> Section:

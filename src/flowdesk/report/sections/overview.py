@@ -7,15 +7,17 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from flowdesk.report.sections import KeyNumber, ReportContext, Section, finite_or_none
+from flowdesk.models import get_model
+from flowdesk.report.sections.base import KeyNumber, finite_or_none, result_section
 
 if TYPE_CHECKING:
     from flowdesk.overview import MarketOverviewResult
+    from flowdesk.report.sections.base import ReportContext, Section
 
 __all__ = ["ID", "TITLE", "build", "section_from_result"]
 
 ID = "overview"
-TITLE = "Market overview"
+TITLE = get_model(ID).title
 
 
 def _key_numbers(result: MarketOverviewResult) -> list[KeyNumber]:
@@ -70,34 +72,23 @@ def _headline(result: MarketOverviewResult) -> str:
 
 
 def section_from_result(result: MarketOverviewResult) -> Section:
-    """Turn an :class:`~flowdesk.overview.MarketOverviewResult` into a report section.
-
-    Separate from :func:`build` so the dashboard can reuse an estimate it holds.
-    """
+    """Turn an :class:`~flowdesk.overview.MarketOverviewResult` into a report section."""
     from flowdesk.overview import CONVENTIONS
     from flowdesk.report import figures
 
-    return Section(
-        id=ID,
-        title=TITLE,
-        asof=result.asof,
-        body_html=_headline(result),
-        figures=(
-            (f"{ID}-drawdown", figures.sp500_drawdown_figure(result)),
-            (f"{ID}-vix", figures.vix_term_structure_figure(result)),
-            (f"{ID}-rates", figures.rates_figure(result)),
-            (f"{ID}-liquidity", figures.net_liquidity_figure(result)),
-        ),
-        key_numbers=tuple(_key_numbers(result)),
-        methodology=(
-            f"{CONVENTIONS} Charts show the last {result.history_years} years; the running"
-            f" peak uses S&P 500 closes since {result.history_start:%Y-%m-%d}. Net liquidity"
-            " = Fed total assets (WALCL) - Treasury General Account (WTREGEN) - overnight"
-            " reverse repo (RRPONTSYD), USD bn, weekly on Wednesdays. The 3-month bill"
-            " yield is DGS10 - T10Y3M."
-        ),
-        freshness=dict(result.last_obs),
-    ).with_notes(result.notes)
+    charts = {"drawdown": figures.sp500_drawdown_figure(result),
+              "vix": figures.vix_term_structure_figure(result),
+              "rates": figures.rates_figure(result),
+              "liquidity": figures.net_liquidity_figure(result)}
+    methodology = (
+        f"{CONVENTIONS} Charts show the last {result.history_years} years; the running"
+        f" peak uses S&P 500 closes since {result.history_start:%Y-%m-%d}. Net liquidity"
+        " = Fed total assets (WALCL) - Treasury General Account (WTREGEN) - overnight"
+        " reverse repo (RRPONTSYD), USD bn, weekly on Wednesdays. The 3-month bill"
+        " yield is DGS10 - T10Y3M."
+    )
+    return result_section(ID, result, body_html=_headline(result), figures=charts,
+                          key_numbers=_key_numbers(result), methodology=methodology)
 
 
 def build(ctx: ReportContext) -> Section:

@@ -2,27 +2,34 @@
 
 Kept cheap for the report: a few hundred paths with the shipped calibrated
 parameters (:data:`flowdesk.sim.params.CALIBRATION`), a fixed seed, and a
-replay of the historical episodes that ended by the as-of date.
+replay of the historical episodes that ended by the as-of date. An episode
+whose replay fails is named in the section's note with the reason.
 """
 
 from __future__ import annotations
 
 import html
 import math
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from flowdesk.report.sections import KeyNumber, ReportContext, Section
+from flowdesk.models import get_model
+from flowdesk.report.sections.base import KeyNumber, result_section
 
 if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+    from flowdesk.config import Settings
+    from flowdesk.report.sections.base import ReportContext, Section
     from flowdesk.sim.model import MarketSimulatorResult
     from flowdesk.sim.replay import ReplayResult
 
 __all__ = ["ID", "TITLE", "build", "section_from_result"]
 
 ID = "simulator"
-TITLE = "Simulator"
+TITLE = get_model(ID).title
 #: Fixed seed, paths and years of the report's run (same numbers every day).
 REPORT_SEED = 20250101
 REPORT_PATHS = 300
@@ -71,7 +78,7 @@ def _amp_table(result: MarketSimulatorResult) -> str:
     )
 
 
-def _replay_table(replays: list[ReplayResult]) -> str:
+def _replay_table(replays: Sequence[ReplayResult]) -> str:
     if not replays:
         return ""
     rows = []
@@ -118,8 +125,21 @@ def _verdict(result: MarketSimulatorResult) -> str:
 
 
 def section_from_result(result: MarketSimulatorResult, asof: pd.Timestamp,
-                        replays: list[ReplayResult] | None = None) -> Section:
-    """Turn a :class:`~flowdesk.sim.model.MarketSimulatorResult` (and replays) into a section."""
+                        replays: Sequence[ReplayResult] = (),
+                        failed: Mapping[str, str] | None = None) -> Section:
+    """Turn a :class:`~flowdesk.sim.model.MarketSimulatorResult` (and replays) into a section.
+
+    Parameters
+    ----------
+    result
+        The simulator run.
+    asof
+        The report's date (a simulation has none of its own).
+    replays
+        Episode replays shown in the replay table, in order.
+    failed
+        Label -> reason of each episode whose replay failed; each is named in the note.
+    """
     from flowdesk.report import figures_sim
     from flowdesk.sim.model import CONVENTIONS
     from flowdesk.sim.params import CALIBRATION
@@ -143,10 +163,10 @@ def section_from_result(result: MarketSimulatorResult, asof: pd.Timestamp,
             KeyNumber("ACF(|r|, 100): GJR-GARCH-t null", lm["null"], "autocorrelation", asof,
                       digits=3),
         ]
-    if result.coverage.get("model") is not None:
-        numbers.append(KeyNumber("Moment coverage (model 95% band)",
-                                 100.0 * float(result.coverage["model"]), "% of 11 moments",
-                                 asof, digits=0))
+    coverage = result.coverage.get("model")
+    if coverage is not None:
+        numbers.append(KeyNumber("Moment coverage (model 95% band)", 100.0 * float(coverage),
+                                 "% of 11 moments", asof, digits=0))
     rate = result.path_days_per_s
     if math.isfinite(rate):
         numbers.append(KeyNumber("Kernel throughput (this run)", rate / 1e6,
@@ -157,47 +177,77 @@ def section_from_result(result: MarketSimulatorResult, asof: pd.Timestamp,
                 f"{sys_row['vol_ratio']:.3f}x and the mean maximum drawdown "
                 f"{sys_row['drawdown_ratio']:.3f}x what the same shocks give without them. "
                 f"{html.escape(_verdict(result))}</p>")
-    figures = [(f"{ID}-paths", figures_sim.sample_paths_figure(result, asof=asof)),
-               (f"{ID}-amplification", figures_sim.amplification_figure(result, asof=asof))]
+    figures: dict[str, go.Figure] = {
+        "paths": figures_sim.sample_paths_figure(result, asof=asof),
+        "amplification": figures_sim.amplification_figure(result, asof=asof),
+    }
     if result.moments is not None:
-        figures.append((f"{ID}-acf", figures_sim.acf_figure(result, asof=asof)))
+        figures["acf"] = figures_sim.acf_figure(result, asof=asof)
     calib = (f" Herding parameters calibrated by the method of simulated moments on "
              f"{CALIBRATION['date']} (seed {CALIBRATION['seed']}, J = {CALIBRATION['objective']}).")
-    return Section(
-        id=ID, title=TITLE, asof=asof,
-        body_html=head + _amp_table(result) + _replay_table(replays or []),
-        figures=tuple(figures),
-        key_numbers=tuple(numbers),
-        methodology=(
-            "Agents: Franke-Westerhoff herding fundamentalists and noise traders, the flow "
-            "engine's vol-control cohorts and CTA windows, a calendar-driven buyback desk, "
-            "delta-hedging option dealers (constant gamma) and stop-loss clusters; every order "
-            "for day t uses closes up to t-1. " + CONVENTIONS + calib
-        ),
-        freshness={},
+    methodology = (
+        "Agents: Franke-Westerhoff herding fundamentalists and noise traders, the flow "
+        "engine's vol-control cohorts and CTA windows, a calendar-driven buyback desk, "
+        "delta-hedging option dealers (constant gamma) and stop-loss clusters; every order "
+        "for day t uses closes up to t-1. " + CONVENTIONS + calib
     )
+    # Never skipped silently: each failed replay is named with its reason.
+    missing = [f"Replay of {label} not shown: {why}" for label, why in (failed or {}).items()]
+    return result_section(ID, result, body_html=head + _amp_table(result) + _replay_table(replays),
+                          figures=figures, key_numbers=numbers, methodology=methodology,
+                          asof=asof, notes=missing)
+
+
+def _replay_episodes(
+    asof: pd.Timestamp, *, draws: int, seed: int | None, settings: Settings | None = None
+) -> tuple[list[ReplayResult], dict[str, str]]:
+    """Replay every historical episode that ended by ``asof``, keeping each failure's reason.
+
+    Parameters
+    ----------
+    asof
+        Only episodes ending on or before it are replayed, on S&P 500 closes
+        published by then.
+    draws, seed
+        Parameter draws and seed of :class:`~flowdesk.sim.replay.Replay`.
+    settings
+        Settings passed on to the data layer.
+
+    Returns
+    -------
+    replays, failed
+        The replays in :data:`~flowdesk.sim.replay.EPISODES` order, and episode
+        label -> reason (the ``FlowdeskError`` message) for each one that failed.
+    """
+    # Belongs in flowdesk.sim.replay (model logic: which episodes, on which data);
+    # kept here until the sim package offers it.
+    from flowdesk.data import load
+    from flowdesk.errors import FlowdeskError
+    from flowdesk.sim.replay import EPISODES, Replay
+
+    due = [ep for ep in EPISODES.values() if pd.Timestamp(ep.end) <= asof]
+    if not due:
+        return [], {}
+    try:
+        closes = load("SP500", start="2015-01-01", asof=asof, settings=settings)
+    except FlowdeskError as exc:
+        return [], {ep.label: str(exc) for ep in due}
+    replay = Replay(draws=draws, seed=seed)
+    replays, failed = [], {}
+    for ep in due:
+        try:
+            replays.append(replay.run(ep, closes=closes))  # type: ignore[arg-type]
+        except FlowdeskError as exc:
+            failed[ep.label] = str(exc)
+    return replays, failed
 
 
 def build(ctx: ReportContext) -> Section:
     """Run the calibrated simulator (fixed seed) and replay the past episodes."""
-    from flowdesk.errors import FlowdeskError
     from flowdesk.sim.model import MarketSimulator
-    from flowdesk.sim.replay import EPISODES, Replay
 
     result = MarketSimulator(seed=REPORT_SEED).estimate(paths=REPORT_PATHS, years=REPORT_YEARS,
-                                                   moment_paths=200)
-    replays = []
-    replay = Replay(draws=REPORT_REPLAY_DRAWS, seed=REPORT_SEED)
-    closes = None
-    for ep in EPISODES.values():
-        if pd.Timestamp(ep.end) > ctx.asof:
-            continue
-        try:
-            if closes is None:
-                from flowdesk.data import load
-
-                closes = load("SP500", start="2015-01-01", asof=ctx.asof, settings=ctx.settings)
-            replays.append(replay.run(ep, closes=closes))  # type: ignore[arg-type]
-        except FlowdeskError:
-            continue
-    return section_from_result(result, ctx.asof, replays)
+                                                        moment_paths=200)
+    replays, failed = _replay_episodes(ctx.asof, draws=REPORT_REPLAY_DRAWS, seed=REPORT_SEED,
+                                      settings=ctx.settings)
+    return section_from_result(result, ctx.asof, replays, failed)

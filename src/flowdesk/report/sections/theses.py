@@ -13,18 +13,20 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from flowdesk.report.sections import KeyNumber, ReportContext, Section
+from flowdesk.models import get_model
+from flowdesk.report.sections.base import KeyNumber, result_section
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
     from flowdesk.macro.indicators import IndicatorValue
     from flowdesk.macro.scorecard import ScorecardResult, ThesisResult
+    from flowdesk.report.sections.base import ReportContext, Section
 
 __all__ = ["HISTORY_YEARS", "ID", "TITLE", "build", "section_from_result"]
 
 ID = "theses"
-TITLE = "Thesis scorecard"
+TITLE = get_model(ID).title
 #: Years of quarter-end verdict history shown (each date is a full point-in-time estimate).
 HISTORY_YEARS = 3
 
@@ -162,23 +164,15 @@ def section_from_result(
         f"<p>Seven structural claims tested on data published by {result.asof:%Y-%m-%d}:"
         f" {html.escape(lede)}.</p>" + "".join(_card(result, t) for t in result.theses)
     )
-    figures: tuple[tuple[str, go.Figure], ...] = ()
+    figures: dict[str, go.Figure] = {}
     if history is not None and not history.empty:
         titles = {t.id: f"{t.thesis.number}. {t.thesis.title}" for t in result.theses}
-        figures = (
-            (f"{ID}-history", figures_macro.verdict_history_figure(history, result.asof, titles)),
-        )
-    freshness = {sid: d for sid, d in result.last_obs.items() if d is not None}
-    return Section(
-        id=ID,
-        title=TITLE,
-        asof=result.asof,
-        body_html=body,
-        figures=figures,
-        key_numbers=tuple(_key_numbers(result)),
-        methodology=_METHODOLOGY,
-        freshness=freshness,
-    ).with_notes(result.notes)
+        figures["history"] = figures_macro.verdict_history_figure(history, result.asof, titles)
+    # Inputs never fetched are explained in their indicator rows, not as freshness.
+    fetched = {sid: d for sid, d in result.last_obs.items() if d is not None}
+    return result_section(ID, result, body_html=body, figures=figures,
+                          key_numbers=_key_numbers(result), methodology=_METHODOLOGY,
+                          freshness=fetched)
 
 
 def build(ctx: ReportContext) -> Section:

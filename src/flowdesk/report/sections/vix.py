@@ -7,16 +7,18 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from flowdesk.report.sections import KeyNumber, ReportContext, Section, finite_or_none
+from flowdesk.models import get_model
+from flowdesk.report.sections.base import KeyNumber, changes, last_obs, result_section
 
 if TYPE_CHECKING:
+    from flowdesk.report.sections.base import ReportContext, Section
     from flowdesk.vol import VixRegimesResult
     from flowdesk.vol.regimes import Thresholds
 
 __all__ = ["ID", "TITLE", "build", "rules_prose", "section_from_result"]
 
 ID = "vix"
-TITLE = "Volatility"
+TITLE = get_model(ID).title
 
 #: Inputs whose freshness the section reports (the classifier's series).
 _FRESHNESS = ("VIX", "VIX3M", "VIX9D", "VVIX", "PCR_TOTAL", "SP500")
@@ -38,8 +40,6 @@ _KEYS = (
 
 
 def _key_numbers(result: VixRegimesResult) -> list[KeyNumber]:
-    from flowdesk.dates import horizon_change
-
     numbers = []
     for label, column, unit, change_unit, digits in _KEYS:
         values = result.daily[column].dropna()
@@ -50,9 +50,7 @@ def _key_numbers(result: VixRegimesResult) -> list[KeyNumber]:
                 value=float(values.iloc[-1]) if has else None,
                 unit=unit,
                 obs_date=values.index[-1] if has else None,
-                change_1w=finite_or_none(horizon_change(values, "1w", "diff")),
-                change_1m=finite_or_none(horizon_change(values, "1m", "diff")),
-                change_1y=finite_or_none(horizon_change(values, "1y", "diff")),
+                **changes(values),
                 change_unit=change_unit,
                 digits=digits,
             )
@@ -158,22 +156,18 @@ def section_from_result(result: VixRegimesResult) -> Section:
     from flowdesk.report import figures_vol
     from flowdesk.vol import METHOD
 
-    return Section(
-        id=ID,
-        title=TITLE,
-        asof=result.asof,
-        body_html=_headline(result),
-        figures=(
-            (f"{ID}-ratio", figures_vol.ratio_regime_figure(result)),
-            (f"{ID}-forward", figures_vol.forward_returns_figure(result)),
-        ),
-        key_numbers=tuple(_key_numbers(result)),
-        methodology=f"{rules_prose(result.thresholds)} {METHOD} Units: VIX indices in index "
-        "points (annualised implied vol); realized vol = standard deviation of 21 daily log "
-        "returns x sqrt(252), in percent; changes are differences over 1 week, 1 month and "
-        "1 year of calendar time.",
-        freshness={sid: result.obs_date.get(sid) for sid in _FRESHNESS},
-    ).with_notes(result.notes)
+    methodology = (
+        f"{rules_prose(result.thresholds)} {METHOD} Units: VIX indices in index points"
+        " (annualised implied vol); realized vol = standard deviation of 21 daily log returns"
+        " x sqrt(252), in percent; changes are differences over 1 week, 1 month and 1 year of"
+        " calendar time."
+    )
+    charts = {"ratio": figures_vol.ratio_regime_figure(result),
+              "forward": figures_vol.forward_returns_figure(result)}
+    observed = last_obs(result)
+    return result_section(ID, result, body_html=_headline(result), figures=charts,
+                          key_numbers=_key_numbers(result), methodology=methodology,
+                          freshness={sid: observed.get(sid) for sid in _FRESHNESS})
 
 
 def build(ctx: ReportContext) -> Section:
