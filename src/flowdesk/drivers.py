@@ -349,18 +349,10 @@ class Drivers:
         whole = shares((z.T @ z)[None])
         full = pd.Series({k: float(v[0]) for k, v in whole.items()})
 
-        coefficients = self._coefficients(data, names)
-        oos = self._oos(data, names)
-        monthly = self._monthly(data, names)
         return DriversResult(
-            asof=data.index[-1],
-            data=data,
-            rolling=rolling,
-            full_sample=full,
-            coefficients=coefficients,
-            oos=oos,
-            monthly=monthly,
-            window=self.window,
+            asof=data.index[-1], data=data, rolling=rolling, full_sample=full,
+            coefficients=self._coefficients(data, names), oos=self._oos(data, names),
+            monthly=self._monthly(data, names), window=self.window,
         )
 
     @staticmethod

@@ -213,6 +213,9 @@ class MarketOverviewResult(Result):
         """
         return self.latest.copy()
 
+    def _html_frame(self) -> pd.DataFrame:
+        return self._display_frame()
+
     def _payload(self, **options: Any) -> dict[str, Any]:
         """Stable keys; floats rounded to 4 decimals (NaN -> None by the encoder)."""
         metrics = [
@@ -275,8 +278,6 @@ class MarketOverviewResult(Result):
             lines += ["", "Notes:", *(f"- {note}" for note in self.notes)]
         return "\n".join(lines)
 
-    def _html_frame(self) -> pd.DataFrame:
-        return self._display_frame()
 
 
 def _empty(name: str) -> pd.Series:

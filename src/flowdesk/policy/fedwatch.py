@@ -166,6 +166,11 @@ def convolve(a: Mapping[int, float], b: Mapping[int, float]) -> dict[int, float]
     return dict(sorted(out.items()))
 
 
+def _mass(distribution: Mapping[int, float], sign: int) -> float:
+    """Probability of the step counts with this sign (-1: down, 0: none, +1: up)."""
+    return float(sum(p for k, p in distribution.items() if (k > 0) - (k < 0) == sign))
+
+
 @dataclass(frozen=True, slots=True)
 class MeetingProbabilities:
     """Probabilities of one FOMC meeting (see the module docstring for both views).
@@ -208,32 +213,32 @@ class MeetingProbabilities:
     @property
     def p_cut(self) -> float:
         """Conditional probability of a cut (any size) at this meeting."""
-        return float(sum(p for k, p in self.steps.items() if k < 0))
+        return _mass(self.steps, -1)
 
     @property
     def p_hold(self) -> float:
         """Conditional probability of no move at this meeting."""
-        return self.steps.get(0, 0.0)
+        return _mass(self.steps, 0)
 
     @property
     def p_hike(self) -> float:
         """Conditional probability of a hike (any size) at this meeting."""
-        return float(sum(p for k, p in self.steps.items() if k > 0))
+        return _mass(self.steps, 1)
 
     @property
     def p_below(self) -> float:
         """Cumulative probability that the range is below today's after this meeting."""
-        return float(sum(p for k, p in self.cumulative.items() if k < 0))
+        return _mass(self.cumulative, -1)
 
     @property
     def p_at(self) -> float:
         """Cumulative probability that the range equals today's after this meeting."""
-        return self.cumulative.get(0, 0.0)
+        return _mass(self.cumulative, 0)
 
     @property
     def p_above(self) -> float:
         """Cumulative probability that the range is above today's after this meeting."""
-        return float(sum(p for k, p in self.cumulative.items() if k > 0))
+        return _mass(self.cumulative, 1)
 
     @property
     def distribution(self) -> dict[str, float]:

@@ -118,6 +118,9 @@ class FedPolicyResult(Result):
         return FedWatchResult(self.asof, (self.target.low, self.target.high), self.meetings,
                               pd.DataFrame()).to_frame()
 
+    def _html_frame(self) -> pd.DataFrame:
+        return self._meeting_table()
+
     def _payload(self, **options: Any) -> dict[str, Any]:
         """Stable keys; floats rounded (meetings, proxy and attribution round their own)."""
         note = (
@@ -179,9 +182,6 @@ class FedPolicyResult(Result):
         if self.notes:
             lines += ["", "Notes:", *(f"- {n}" for n in self.notes)]
         return "\n".join(lines)
-
-    def _html_frame(self) -> pd.DataFrame:
-        return self._meeting_table()
 
 
 class FedPolicy:

@@ -75,13 +75,8 @@ def next_meeting_figure(result: FedPolicyResult) -> go.Figure:
             )
         )
     when = f" {meeting.date:%Y-%m-%d}" if meeting is not None else ""
-    apply_layout(
-        fig,
-        title=f"Next FOMC meeting{when}: target range, {result.label}",
-        asof=result.asof,
-        yaxis_title="Probability (%)",
-        empty=meeting is None,
-    )
+    apply_layout(fig, title=f"Next FOMC meeting{when}: target range, {result.label}",
+                 asof=result.asof, yaxis_title="Probability (%)", empty=meeting is None)
     fig.update_yaxes(range=[0, 110], ticksuffix="%")
     fig.update_xaxes(title_text=f"Target range (%), today {result.target.label}")
     return _categorical(fig)
@@ -159,13 +154,8 @@ def variance_shares_figure(result: FedPolicyResult) -> go.Figure:
     span = (
         f" {attribution.start:%Y}-{attribution.end:%Y}" if attribution is not None else ""
     )
-    apply_layout(
-        fig,
-        title=f"Where daily variance falls{span}",
-        asof=result.asof,
-        yaxis_title="Share (%)",
-        empty=attribution is None,
-    )
+    apply_layout(fig, title=f"Where daily variance falls{span}", asof=result.asof,
+                 yaxis_title="Share (%)", empty=attribution is None)
     fig.update_layout(barmode="group")
     fig.update_yaxes(ticksuffix="%", rangemode="tozero")
     return _categorical(fig)

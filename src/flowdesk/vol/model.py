@@ -36,18 +36,8 @@ from flowdesk.vol.termstructure import (
 if TYPE_CHECKING:
     from flowdesk.config import Settings
 
-__all__ = [
-    "ALL_INVERSIONS",
-    "BASELINE",
-    "DEFAULT_THRESHOLDS",
-    "HORIZONS",
-    "METHOD",
-    "REGIMES",
-    "SERIES",
-    "Thresholds",
-    "VixRegimes",
-    "VixRegimesResult",
-]
+# The package (flowdesk.vol) re-exports these with the thresholds and horizons.
+__all__ = ["ALL_INVERSIONS", "BASELINE", "METHOD", "SERIES", "VixRegimes", "VixRegimesResult"]
 
 #: Series the model loads, required first.
 SERIES = (*REQUIRED, *OPTIONAL)
@@ -270,6 +260,9 @@ class VixRegimesResult(Result):
             row[f"{horizon}d days/episodes"] = f"{int(r['n'])}/{int(r['episodes'])}"
         return pd.DataFrame.from_dict(table, orient="index")
 
+    def _html_frame(self) -> pd.DataFrame:
+        return self._forward_display()
+
     def summary(self) -> str:
         """Plain-text regime, inputs, recent episodes, forward returns and the rules."""
         when = f"{self.regime_date:%Y-%m-%d}" if self.regime_date is not None else "n/a"
@@ -298,9 +291,6 @@ class VixRegimesResult(Result):
         if self.notes:
             lines += ["", "Notes:", *(f"- {n}" for n in self.notes)]
         return "\n".join(lines)
-
-    def _html_frame(self) -> pd.DataFrame:
-        return self._forward_display()
 
 
 class VixRegimes:
@@ -379,14 +369,8 @@ class VixRegimes:
         return VixRegimesResult(
             asof=stamp if stamp is not None else data.index[-1],
             regime=labels.loc[regime_date] if regime_date is not None else "unclassified",
-            regime_date=regime_date,
-            thresholds=th,
-            daily=daily,
-            episodes=episodes,
-            forward=forward,
-            last_obs=obs,
-            n_boot=self.n_boot,
-            seed=self.seed,
+            regime_date=regime_date, thresholds=th, daily=daily, episodes=episodes,
+            forward=forward, last_obs=obs, n_boot=self.n_boot, seed=self.seed,
             notes=tuple(notes),
         )
 
