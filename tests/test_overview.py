@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import flowdesk
 from flowdesk.data import load
 from flowdesk.data.store import Store
 from flowdesk.dates import horizon_change
@@ -298,10 +299,10 @@ def test_repr_html_and_plot() -> None:
     result = MarketOverview().estimate("2020-03-20")
     html = result._repr_html_()
     assert "<table" in html and "VIX / VIX3M" in html and "2020-03-20" in html
-    assert isinstance(result.plot(), go.Figure)
-    assert isinstance(result.plot("rates"), go.Figure)
-    with pytest.raises(ConfigError, match="unknown chart"):
-        result.plot("nope")  # type: ignore[arg-type]
+    assert isinstance(flowdesk.plot(result), go.Figure)
+    assert isinstance(flowdesk.plot(result, "rates"), go.Figure)
+    with pytest.raises(ConfigError, match="no chart 'nope'"):
+        flowdesk.plot(result, "nope")
 
 
 def test_result_is_frozen() -> None:

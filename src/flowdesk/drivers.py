@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,12 +43,10 @@ import pandas as pd
 
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import DataError, ModelError
-from flowdesk.jsontools import jsonable
-from flowdesk.results import frame_html
+from flowdesk.results import Result
+from flowdesk.stats import last_observations
 
 if TYPE_CHECKING:
-    import plotly.graph_objects as go
-
     from flowdesk.config import Settings
 
 __all__ = ["GROUPS", "REGRESSORS", "Drivers", "DriversResult", "shapley_r2"]
@@ -130,6 +128,10 @@ def _window_moments(z: np.ndarray, window: int) -> np.ndarray:
     return out
 
 
+def _rounded(values: pd.Series, digits: int = 4) -> dict[str, float]:
+    return {str(k): round(float(v), digits) for k, v in values.items()}
+
+
 def _ols(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     design = np.column_stack([np.ones(len(y)), x])
     beta, *_ = np.linalg.lstsq(design, y, rcond=None)
@@ -137,7 +139,7 @@ def _ols(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class DriversResult:
+class DriversResult(Result):
     """The decomposition of S&P 500 returns into driver groups.
 
     Attributes
@@ -158,6 +160,13 @@ class DriversResult:
     monthly
         Per month: actual log return (%) and the part attributed to each group
         and to ``other``.
+    window
+        Sessions of the rolling window.
+    notes
+        Dropped sessions and caveats of the inputs.
+    last_obs
+        Input id -> date of its last observation used (empty when the frame
+        was handed to :meth:`Drivers.fit` directly).
     """
 
     asof: pd.Timestamp
@@ -169,7 +178,7 @@ class DriversResult:
     monthly: pd.DataFrame
     window: int
     notes: tuple[str, ...] = field(default_factory=tuple)
-    last_obs: dict[str, pd.Timestamp] = field(default_factory=dict)
+    last_obs: dict[str, pd.Timestamp | None] = field(default_factory=dict)
 
     def latest_shares(self) -> pd.Series:
         """Rolling shares on the last session (fractions summing to 1)."""
@@ -188,39 +197,33 @@ class DriversResult:
             {"full_sample": self.full_sample.drop("r2"), "rolling_latest": self.latest_shares()}
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: shares (rolling latest, full sample), OOS R^2, last months."""
-        latest = self.latest_shares()
+    def _payload(self, **options: Any) -> dict[str, Any]:
+        """Shares (rolling latest, full sample), OOS R^2, last months, freshness."""
         months = self.monthly.tail(12)
-        return jsonable(
-            {
-                "model": "Drivers",
-                "asof": self.asof,
-                "window": self.window,
-                "groups": [*GROUPS, OTHER],
-                "rolling_latest": {k: round(float(v), 4) for k, v in latest.items()},
-                "winner": self.winner(),
-                "full_sample": {k: round(float(v), 4) for k, v in self.full_sample.items()},
-                "out_of_sample_r2": {k: round(float(v), 4) for k, v in self.oos["r2"].items()},
-                "coefficients": {
-                    k: {"coef": float(r["coef"]), "t": float(r["t"])}
-                    for k, r in self.coefficients.iterrows()
-                },
-                "monthly": [
-                    {
-                        "month": m.strftime("%Y-%m"),
-                        **{k: round(float(v), 3) for k, v in row.items()},
-                    }
-                    for m, row in months.iterrows()
-                ],
-                "sample": {
-                    "start": self.data.index[0],
-                    "end": self.data.index[-1],
-                    "sessions": len(self.data),
-                },
-                "notes": list(self.notes),
-            }
-        )
+        return {
+            "model": "Drivers",
+            "asof": self.asof,
+            "window": self.window,
+            "groups": [*GROUPS, OTHER],
+            "rolling_latest": _rounded(self.latest_shares()),
+            "winner": self.winner(),
+            "full_sample": _rounded(self.full_sample),
+            "out_of_sample_r2": _rounded(self.oos["r2"]),
+            "coefficients": {
+                k: {"coef": float(r["coef"]), "t": float(r["t"])}
+                for k, r in self.coefficients.iterrows()
+            },
+            "monthly": [
+                {"month": m.strftime("%Y-%m"), **_rounded(row, 3)} for m, row in months.iterrows()
+            ],
+            "sample": {
+                "start": self.data.index[0],
+                "end": self.data.index[-1],
+                "sessions": len(self.data),
+            },
+            "notes": list(self.notes),
+            "last_obs": dict(self.last_obs),
+        }
 
     def summary(self) -> str:
         """Plain-text summary with units and conventions."""
@@ -256,15 +259,6 @@ class DriversResult:
         ]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        return frame_html(self.summary(), self.to_frame())
-
-    def plot(self) -> go.Figure:
-        """Rolling shares of variance, stacked (plotly)."""
-        from flowdesk.report.figures_drivers import rolling_shares_figure
-
-        return rolling_shares_figure(self)
 
 
 class Drivers:
@@ -355,18 +349,10 @@ class Drivers:
         whole = shares((z.T @ z)[None])
         full = pd.Series({k: float(v[0]) for k, v in whole.items()})
 
-        coefficients = self._coefficients(data, names)
-        oos = self._oos(data, names)
-        monthly = self._monthly(data, names)
         return DriversResult(
-            asof=data.index[-1],
-            data=data,
-            rolling=rolling,
-            full_sample=full,
-            coefficients=coefficients,
-            oos=oos,
-            monthly=monthly,
-            window=self.window,
+            asof=data.index[-1], data=data, rolling=rolling, full_sample=full,
+            coefficients=self._coefficients(data, names), oos=self._oos(data, names),
+            monthly=self._monthly(data, names), window=self.window,
         )
 
     @staticmethod
@@ -455,14 +441,14 @@ class Drivers:
         def compute() -> DriversResult:
             frame, notes, last_obs = build_driver_frame(when, settings=settings, start=self.start)
             result = self.fit(frame)
-            return DriversResult(**{**result.__dict__, "notes": tuple(notes), "last_obs": last_obs})
+            return replace(result, notes=tuple(notes), last_obs=last_obs)
 
         return memoized(key, settings, compute)
 
 
 def build_driver_frame(
     asof: DateLike | None, *, settings: Settings | None = None, start: pd.Timestamp | None = None
-) -> tuple[pd.DataFrame, list[str], dict[str, pd.Timestamp]]:
+) -> tuple[pd.DataFrame, list[str], dict[str, pd.Timestamp | None]]:
     """Load data and run the flow models to build the regression frame (point in time).
 
     Returns the frame, notes, and the last observation date of each input.
@@ -494,7 +480,7 @@ def build_driver_frame(
     vix_raw = load("VIX", asof=when, settings=settings)
     d2y = dgs2_raw.reindex(sessions).diff() * 100.0
     vix = vix_raw.reindex(sessions)
-    last_obs = {"SP500": sp.index[-1], "DGS2": dgs2_raw.index[-1], "VIX": vix_raw.index[-1]}
+    last_obs = last_observations({"SP500": sp, "DGS2": dgs2_raw, "VIX": vix_raw})
     events = event_calendar(sessions[0], sessions[-1], fomc_decision_dates(settings=settings))
     kind = classify_dates(sessions, events)
     data_day = kind.isin(["payrolls", "cpi"]).astype(float)

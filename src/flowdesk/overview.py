@@ -31,19 +31,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from flowdesk.data.api import load
-from flowdesk.data.asof import resolve_asof
 from flowdesk.dates import ChangeKind, DateLike, horizon_change, parse_date
 from flowdesk.errors import ConfigError, DataError
-from flowdesk.stats import drawdown_from_peak
+from flowdesk.results import Result
+from flowdesk.stats import drawdown_from_peak, last_observations
 
 if TYPE_CHECKING:
-    import plotly.graph_objects as go
-
     from flowdesk.config import Settings
 
 __all__ = [
@@ -53,8 +50,6 @@ __all__ = [
     "MarketOverviewResult",
     "Metric",
 ]
-
-Chart = Literal["drawdown", "vix", "rates", "liquidity"]
 
 #: Human-readable version of the module docstring's conventions (printed by ``summary()``).
 CONVENTIONS = (
@@ -131,15 +126,13 @@ _COLUMNS = [
 ]
 
 
-def _json_float(value: Any) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return None if math.isnan(number) or math.isinf(number) else round(number, _JSON_DIGITS)
+def _rounded(value: Any) -> float | None:
+    # NaN and inf survive round() and become None in the encoder.
+    return None if value is None else round(float(value), _JSON_DIGITS)
 
 
-def _json_date(value: Any) -> str | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+def _observed(value: Any) -> str:
+    return "none published" if value is None or pd.isna(value) else f"{value:%Y-%m-%d}"
 
 
 def _format_number(value: Any, digits: int, *, signed: bool = False) -> str:
@@ -156,7 +149,7 @@ def _format_change(value: Any, digits: int, unit: str) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class MarketOverviewResult:
+class MarketOverviewResult(Result):
     """Market overview as of one date (see the module docstring for conventions).
 
     Series are trimmed to the last ``history_years`` years for charts; the
@@ -220,32 +213,34 @@ class MarketOverviewResult:
         """
         return self.latest.copy()
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary with stable keys; floats rounded to 4 decimals, NaN -> None."""
-        metrics = []
-        for key, row in self.latest.iterrows():
-            metrics.append(
-                {
-                    "key": str(key),
-                    "label": row["label"],
-                    "source": row["source"],
-                    "value": _json_float(row["value"]),
-                    "unit": row["unit"],
-                    "obs_date": _json_date(row["obs_date"]),
-                    "change_1w": _json_float(row["change_1w"]),
-                    "change_1m": _json_float(row["change_1m"]),
-                    "change_1y": _json_float(row["change_1y"]),
-                    "change_unit": row["change_unit"],
-                }
-            )
+    def _html_frame(self) -> pd.DataFrame:
+        return self._display_frame()
+
+    def _payload(self, **options: Any) -> dict[str, Any]:
+        """Stable keys; floats rounded to 4 decimals (NaN -> None by the encoder)."""
+        metrics = [
+            {
+                "key": str(key),
+                "label": row["label"],
+                "source": row["source"],
+                "value": _rounded(row["value"]),
+                "unit": row["unit"],
+                "obs_date": row["obs_date"],
+                "change_1w": _rounded(row["change_1w"]),
+                "change_1m": _rounded(row["change_1m"]),
+                "change_1y": _rounded(row["change_1y"]),
+                "change_unit": row["change_unit"],
+            }
+            for key, row in self.latest.iterrows()
+        ]
         return {
             "model": "MarketOverview",
-            "asof": _json_date(self.asof),
+            "asof": self.asof,
             "history_years": self.history_years,
-            "sp500_peak": {"value": _json_float(self.peak), "date": _json_date(self.peak_date)},
-            "history_start": _json_date(self.history_start),
+            "sp500_peak": {"value": _rounded(self.peak), "date": self.peak_date},
+            "history_start": self.history_start,
             "metrics": metrics,
-            "last_obs": {sid: _json_date(date) for sid, date in self.last_obs.items()},
+            "last_obs": dict(self.last_obs),
             "notes": list(self.notes),
         }
 
@@ -259,7 +254,7 @@ class MarketOverviewResult:
                     "Metric": row["label"],
                     "Value": _format_number(row["value"], d),
                     "Unit": row["unit"],
-                    "Observed": _json_date(row["obs_date"]) or "none published",
+                    "Observed": _observed(row["obs_date"]),
                     "1w": _format_change(row["change_1w"], d, row["change_unit"]),
                     "1m": _format_change(row["change_1m"], d, row["change_unit"]),
                     "1y": _format_change(row["change_1y"], d, row["change_unit"]),
@@ -283,42 +278,6 @@ class MarketOverviewResult:
             lines += ["", "Notes:", *(f"- {note}" for note in self.notes)]
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        import html
-
-        table = self._display_frame().to_html(index=False, border=0, escape=True)
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-        return (
-            f"<div><strong>Market overview as of {self.asof:%Y-%m-%d}</strong>{table}"
-            f"<p><small>{html.escape(CONVENTIONS)}</small></p>"
-            + (f"<ul>{notes}</ul>" if notes else "")
-            + "</div>"
-        )
-
-    def plot(self, which: Chart = "drawdown") -> go.Figure:
-        """Return one of the overview charts as a plotly Figure.
-
-        Parameters
-        ----------
-        which
-            ``"drawdown"`` (S&P 500 and its drawdown), ``"vix"`` (term structure),
-            ``"rates"`` or ``"liquidity"``.
-        """
-        # The report owns the figure functions; importing here keeps plotly lazy.
-        from flowdesk.report import figures
-
-        makers = {
-            "drawdown": figures.sp500_drawdown_figure,
-            "vix": figures.vix_term_structure_figure,
-            "rates": figures.rates_figure,
-            "liquidity": figures.net_liquidity_figure,
-        }
-        if which not in makers:
-            raise ConfigError(f"plot: unknown chart {which!r}; choose one of {sorted(makers)}")
-        return makers[which](self)
 
 
 def _empty(name: str) -> pd.Series:
@@ -375,6 +334,11 @@ class MarketOverview:
         ConfigError
             If ``asof`` is not a valid date.
         """
+        # The data layer loads here, not at import: the report's figures register this
+        # result type, and importing them must not pull in the HTTP clients.
+        from flowdesk.data.api import load
+        from flowdesk.data.asof import resolve_asof
+
         asof_ts = resolve_asof(parse_date(asof, "asof"), settings=settings)
 
         data: dict[str, pd.Series] = {"SP500": load("SP500", asof=asof_ts, settings=settings)}
@@ -433,7 +397,7 @@ class MarketOverview:
             peak=peak,
             peak_date=pd.Timestamp(peak_date),
             history_start=sp500.index[0],
-            last_obs={sid: (s.index[-1] if len(s) else None) for sid, s in data.items()},
+            last_obs=last_observations(data),
             notes=tuple(notes),
         )
 

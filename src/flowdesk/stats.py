@@ -1,8 +1,9 @@
-"""Small statistics shared by the models: resampling with dependence kept, drawdowns."""
+"""Small statistics shared by the models: resampling with dependence kept, drawdowns, freshness."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -11,7 +12,7 @@ from flowdesk.errors import ModelError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["block_bootstrap_sums", "drawdown_from_peak"]
+__all__ = ["block_bootstrap_sums", "drawdown_from_peak", "last_observations"]
 
 
 def block_bootstrap_sums(
@@ -66,3 +67,27 @@ def drawdown_from_peak(prices: pd.Series) -> pd.Series:
         otherwise, in percent.
     """
     return (prices / prices.cummax() - 1.0) * 100.0
+
+
+def last_observations(
+    data: Mapping[str, Any] | pd.DataFrame, ids: Iterable[str] | None = None
+) -> dict[str, pd.Timestamp | None]:
+    """Date of the last observation of each input: the ``last_obs`` of every model result.
+
+    Parameters
+    ----------
+    data
+        Series (or tables) by id, or a frame with one column per id, already
+        cut to what was published by the as-of date.
+    ids
+        Ids to report (default: every key of ``data``); an id absent from
+        ``data`` gets ``None``.
+
+    Returns
+    -------
+    dict
+        Id -> date of its last non-missing value (``None`` when there is none:
+        a NaN row is not an observation).
+    """
+    keys = list(data.keys()) if ids is None else list(ids)
+    return {sid: (data[sid].last_valid_index() if sid in data else None) for sid in keys}

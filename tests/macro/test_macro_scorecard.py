@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import flowdesk
 from flowdesk.data import import_series, load
 from flowdesk.errors import ConfigError, DataError
 from flowdesk.macro import THESES, VERDICTS, Scorecard, ScorecardResult
@@ -38,6 +39,28 @@ def test_json_shape(result: ScorecardResult) -> None:
         "capex_share_gdp", "capex_growth", "capex_contribution", "gdp_growth_ex_capex",
         "payrolls_yoy", "unrate", "bea_ai_investment",
     ]
+
+
+def test_every_indicator_carries_its_asof(result: ScorecardResult) -> None:
+    # The real scorecard includes live-only indicators that are not fetched
+    # (bea_ai_investment among them): they are dated by the as-of date.
+    payload = json.loads(json.dumps(result.to_dict(history=True), allow_nan=False))
+    values = {(t.id, v.id): v for t in result.theses for v in t.indicators}
+    unobserved = 0
+    for thesis in payload["theses"]:
+        for ind in thesis["indicators"]:
+            assert "asof" in ind, (thesis["id"], ind["id"])
+            assert pd.Timestamp(ind["asof"]) <= pd.Timestamp(ASOF)
+            assert ind["asof"] == f"{pd.Timestamp(ind['asof']):%Y-%m-%d}"
+            obs = values[(thesis["id"], ind["id"])].obs_date
+            if obs is None:
+                unobserved += 1
+                assert ind["value"] is None and ind["asof"] == ASOF
+            else:
+                assert ind["asof"] == f"{obs:%Y-%m-%d}"
+    assert unobserved >= 1  # bea_ai_investment: its BEA inputs are live-only
+    bea = payload["theses"][0]["indicators"][-1]
+    assert bea["id"] == "bea_ai_investment" and bea["asof"] == ASOF
 
 
 def test_current_verdicts_on_embedded_data(result: ScorecardResult) -> None:
@@ -183,11 +206,11 @@ def test_plot_summary_and_html(result: ScorecardResult) -> None:
     assert "<pre>" in result._repr_html_()
     frame = result.to_frame()
     assert frame.loc[("crypto", "btc_vol"), "unit"] == "percent"
-    fig = result.plot("crypto")
+    fig = flowdesk.plot(result, "crypto")
     assert [tr.name for tr in fig.data] == ["Bitcoin drawdown from peak",
                                            "Bitcoin 90-day realized volatility"]
     with pytest.raises(ConfigError, match="unknown thesis"):
-        result.plot("nope")
+        flowdesk.plot(result, "nope")
 
 
 def test_options_are_checked() -> None:

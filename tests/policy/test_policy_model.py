@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import pytest
 
+import flowdesk
 from flowdesk.errors import ConfigError, DataError
 from flowdesk.policy import FedPolicy, FedPolicyResult
 from flowdesk.report.sections import ReportContext
@@ -135,8 +136,8 @@ def test_section_and_figures(
     fw = policy_section.section_from_result(futures_result)
     assert "FedWatch (CME method)" in fw.figures[0][1].layout.title.text
     assert "not</strong> CME FedWatch" not in fw.body_html
-    with pytest.raises(ConfigError, match="unknown chart"):
-        proxy_result.plot("nope")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="no chart 'nope'"):
+        flowdesk.plot(proxy_result, "nope")
 
 
 def test_build_from_report_context() -> None:

@@ -142,3 +142,31 @@ def test_importing_the_report_does_not_import_plotly_or_jinja() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_plot_dispatches_on_the_result_type() -> None:
+    import flowdesk
+    from flowdesk.errors import ConfigError
+    from flowdesk.report.plotting import figure
+
+    result = _result()
+    # The overview's charts by name, the drawdown first (the default).
+    assert flowdesk.plot(result).layout.title.text.startswith("S&P 500 drawdown")
+    for which, make in zip(("drawdown", "vix", "rates", "liquidity"), ALL, strict=True):
+        assert flowdesk.plot(result, which).layout.title.text == make(result).layout.title.text
+    with pytest.raises(ConfigError, match="rates, liquidity"):
+        flowdesk.plot(result, "nope")
+    with pytest.raises(ConfigError, match="no charts for a str"):
+        flowdesk.plot("not a result")
+    # Every model result of these packages has its charts registered in report/.
+    from flowdesk.drivers import DriversResult
+    from flowdesk.macro.scorecard import ScorecardResult
+    from flowdesk.policy.model import FedPolicyResult
+    from flowdesk.sim.model import MarketSimulatorResult
+    from flowdesk.sim.replay import ReplayResult
+    from flowdesk.vol.model import VixRegimesResult
+
+    for kind in (MarketOverviewResult, DriversResult, FedPolicyResult, ScorecardResult,
+                 VixRegimesResult, MarketSimulatorResult, ReplayResult):
+        assert kind in figure.registry, kind.__name__
+        assert not hasattr(kind, "plot"), kind.__name__

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -46,6 +48,10 @@ def test_small_recalibration_stays_near_the_shipped_values(target) -> None:
     assert res.history["J"].min() > 0.6 * first  # no much better point next door
     assert set(res.table.index) == set(MOMENT_NAMES)
     assert "MSM calibration" in res.summary()
+    assert str(res) == res.summary() and "<pre>" in res._repr_html_()
+    d = json.loads(json.dumps(res.to_dict(), allow_nan=False))
+    assert d["values"] == pytest.approx(res.values()) and d["seed"] == 7
+    assert set(d["moments"]) == set(MOMENT_NAMES)
 
 
 def test_bootstrap_standard_errors_match_the_design_reference(target) -> None:

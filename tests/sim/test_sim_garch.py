@@ -57,6 +57,11 @@ def test_simulated_variance_matches_the_unconditional_variance() -> None:
     assert (r * 100).var() == pytest.approx(g.unconditional_var, rel=0.1)
     # path by path and day by day: fewer paths and a shorter horizon give a prefix
     np.testing.assert_array_equal(g.simulate(3, 50, entropy=4), r[:50, :3])
+    # a result like every other: JSON form (NaN log-likelihood -> null) and text
+    d = g.to_dict()
+    assert d["loglik"] is None and d["params"]["beta"] == 0.88
+    assert d["persistence"] == pytest.approx(g.persistence)
+    assert str(g) == g.summary()
 
 
 def test_fit_rejects_short_or_bad_input() -> None:

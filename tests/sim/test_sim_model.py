@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import flowdesk
 from flowdesk.errors import ConfigError
 from flowdesk.sim.counterfactual import CounterfactualRun, amplification_table
 from flowdesk.sim.model import MarketSimulator, MarketSimulatorResult, long_memory_verdict
@@ -41,6 +42,11 @@ def test_to_dict_shape(result: MarketSimulatorResult) -> None:
     assert 0.0 <= m["coverage"]["model"] <= 1.0
     assert m["objective"]["model"] >= 0 and m["objective"]["null"] >= 0
     assert m["long_memory"]["beats_null"] in (True, False)
+    # Freshness: calibrated to a fixed window, whatever the as-of date.
+    assert d["asof"] == "2018-12-31" and d["last_obs"] == {"SP500": "2018-12-31"}
+    later = MarketSimulator(seed=3).estimate("2024-06-28", paths=4, years=0.2, moments=False)
+    assert later.asof == pd.Timestamp("2024-06-28")
+    assert later.last_obs == {"SP500": pd.Timestamp("2018-12-31")}
 
 
 def test_without_removes_a_class_everywhere() -> None:
@@ -122,5 +128,5 @@ def test_counterfactuals_use_common_random_numbers() -> None:
 def test_repr_html_and_frame(result: MarketSimulatorResult) -> None:
     assert "<pre>" in result._repr_html_()
     assert result.to_frame() is result.amplification
-    fig = result.plot()
+    fig = flowdesk.plot(result)
     assert len(fig.data) >= 2

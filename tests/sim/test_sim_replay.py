@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import flowdesk
 from flowdesk.data import load
 from flowdesk.errors import ConfigError, DataError
 from flowdesk.sim.engine import buyback_flows, run_kernel
@@ -57,7 +58,7 @@ def test_replay_decomposition(closes: pd.Series) -> None:
     d = res.to_dict()
     assert d["episode"] == "mar2020" and "systematic" in d["added_pp"]
     assert "Identification" in res.summary()
-    assert len(res.plot().data) == 2
+    assert len(flowdesk.plot(res).data) == 2
 
 
 def test_replay_errors(closes: pd.Series) -> None:

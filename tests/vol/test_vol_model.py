@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import flowdesk
 from flowdesk.config import Settings
 from flowdesk.data import load
 from flowdesk.errors import ConfigError, DataError
@@ -158,10 +159,10 @@ def test_default_asof_is_the_last_vix_close(settings: Settings) -> None:
     last_vix = load("VIX", settings=settings).index[-1]
     assert result.asof == last_vix
     d = result.to_dict()
-    assert d["obs_date"]["VIX"] == f"{last_vix:%Y-%m-%d}"
+    assert d["last_obs"]["VIX"] == f"{last_vix:%Y-%m-%d}"
     # VIX3M runs past the last VIX close; as of that close it is seen up to it.
     last_vix3m = load("VIX3M", asof=last_vix, settings=settings).index[-1]
-    assert d["obs_date"]["VIX3M"] == f"{last_vix3m:%Y-%m-%d}"
+    assert d["last_obs"]["VIX3M"] == f"{last_vix3m:%Y-%m-%d}"
     assert d["regime_date"] <= d["asof"]
 
 
@@ -177,12 +178,12 @@ def test_before_vix3m_nothing_is_classified_and_it_says_why(settings: Settings) 
 def test_to_dict_shape_is_json_ready(covid: VixRegimesResult) -> None:
     d = json.loads(json.dumps(covid.to_dict(), allow_nan=False))
     for key in ("asof", "regime", "vix", "vix3m", "vix9d", "ratio_vix_vix3m", "inputs",
-                "episodes", "forward_returns", "obs_date", "thresholds", "notes"):
+                "episodes", "forward_returns", "last_obs", "thresholds", "notes"):
         assert key in d
     assert set(d["forward_returns"]) == {*REGIMES, "all_inversions", "unconditional"}
     cell = d["forward_returns"]["hedging_inversion"]["21"]
     assert {"mean", "ci_low", "ci_high", "n"} <= set(cell)
-    assert set(d["obs_date"]) == set(SERIES)
+    assert set(d["last_obs"]) == set(SERIES)
     assert d["episodes"][0]["start"] == "2020-02-24" and d["episodes"][0]["ongoing"] is True
 
 
@@ -200,10 +201,10 @@ def test_frames_and_plots(covid: VixRegimesResult) -> None:
     assert covid.to_frame("daily").loc["2020-03-16", "regime"] in INVERTED
     with pytest.raises(ConfigError):
         covid.to_frame("bad")  # type: ignore[arg-type]
-    assert len(covid.plot("ratio").data) > 1
-    assert len(covid.plot("forward").data) == 3
+    assert len(flowdesk.plot(covid, "ratio").data) > 1
+    assert len(flowdesk.plot(covid, "forward").data) == 3
     with pytest.raises(ConfigError):
-        covid.plot("bad")  # type: ignore[arg-type]
+        flowdesk.plot(covid, "bad")
 
 
 def test_options_are_validated(data: pd.DataFrame) -> None:

@@ -119,6 +119,8 @@ class IndicatorValue:
         Input id -> date of its last published observation (``None`` if missing).
     extra
         Side results of ``indicator.extra``.
+    asof
+        As-of date the indicator was evaluated at (only data published by then).
     """
 
     indicator: Indicator
@@ -134,6 +136,16 @@ class IndicatorValue:
     )
     input_last: Mapping[str, pd.Timestamp | None] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
+    asof: pd.Timestamp | None = None
+
+    @property
+    def date(self) -> pd.Timestamp | None:
+        """The date the indicator speaks for: its observation's, else its as-of date.
+
+        An indicator with no observation yet (inputs not fetched or not published)
+        still says something dated: that nothing was known by ``asof``.
+        """
+        return self.obs_date if self.obs_date is not None else self.asof
 
     @property
     def id(self) -> str:
@@ -205,7 +217,9 @@ def evaluate_indicator(
         ]
         if unfetched:
             why.insert(0, f"not fetched; run `flowdesk data update {' '.join(unfetched)}`")
-        return IndicatorValue(indicator, reasons=tuple(dict.fromkeys(why)), input_last=input_last)
+        return IndicatorValue(
+            indicator, reasons=tuple(dict.fromkeys(why)), input_last=input_last, asof=asof
+        )
 
     inputs = [data[sid] for sid in indicator.inputs]
     history = indicator.transform(*inputs).dropna()
@@ -215,6 +229,7 @@ def evaluate_indicator(
             indicator,
             reasons=(f"{indicator.id}: not computable from the data published by {asof:%Y-%m-%d}",),
             input_last=input_last,
+            asof=asof,
         )
 
     reasons: list[str] = []
@@ -254,4 +269,5 @@ def evaluate_indicator(
         history=history,
         input_last=input_last,
         extra=extra,
+        asof=asof,
     )

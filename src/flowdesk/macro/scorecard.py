@@ -18,7 +18,6 @@ indicator makes its thesis ``insufficient_data``.
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -28,15 +27,13 @@ import pandas as pd
 from flowdesk.data.api import load
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError
-from flowdesk.jsontools import jsonable
 from flowdesk.macro.indicators import NOT_FETCHED, IndicatorValue, evaluate_indicator, series_spec
 from flowdesk.macro.rules import RULES, Verdict
 from flowdesk.macro.theses import DEFAULT_CAPEX_TICKERS, DriversShares, Thesis, build_theses
-from flowdesk.results import frame_html
+from flowdesk.results import Result
+from flowdesk.stats import last_observations
 
 if TYPE_CHECKING:
-    import plotly.graph_objects as go
-
     from flowdesk.config import Settings
 
 __all__ = ["Scorecard", "ScorecardResult", "ThesisResult"]
@@ -45,10 +42,9 @@ Data = Mapping[str, pd.Series | pd.DataFrame]
 _JSON_DIGITS = 4
 
 
-def _round(value: float) -> float | None:
-    if value is None or not math.isfinite(value):
-        return None
-    return round(float(value), _JSON_DIGITS)
+def _round(value: float | None) -> float | None:
+    # NaN and inf survive round() and become None in the encoder.
+    return None if value is None else round(float(value), _JSON_DIGITS)
 
 
 def _iso(date: pd.Timestamp | None) -> str | None:
@@ -57,6 +53,19 @@ def _iso(date: pd.Timestamp | None) -> str | None:
 
 _FRAME_COLUMNS = ["thesis", "indicator", "verdict", "title", "value", "unit", "obs_date",
                   "change_1y", "change_unit", "percentile", "stale", "status"]
+
+
+def _frame(theses: Sequence[ThesisResult]) -> pd.DataFrame:
+    """One row per (thesis, indicator) of ``theses`` (see :meth:`ScorecardResult.to_frame`)."""
+    rows = [
+        {"thesis": t.id, "indicator": v.id, "verdict": t.verdict,
+         "title": v.indicator.title, "value": v.value, "unit": v.indicator.unit,
+         "obs_date": v.obs_date, "change_1y": v.change_1y,
+         "change_unit": v.indicator.change_unit, "percentile": v.percentile,
+         "stale": v.stale, "status": v.status}
+        for t in theses for v in t.indicators
+    ]
+    return pd.DataFrame(rows, columns=_FRAME_COLUMNS).set_index(["thesis", "indicator"])
 
 
 def _display(frame: pd.DataFrame) -> pd.DataFrame:
@@ -78,7 +87,7 @@ def _display(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @dataclass(frozen=True, eq=False)
-class ThesisResult:
+class ThesisResult(Result):
     """One thesis at one as-of date: verdict, reasons and indicator values."""
 
     thesis: Thesis
@@ -98,8 +107,12 @@ class ThesisResult:
                 return value
         raise ConfigError(f"thesis {self.id} has no indicator {indicator_id!r}")
 
-    def to_dict(self, *, history: bool = False) -> dict[str, Any]:
-        """JSON-ready dict; with ``history=True`` each indicator carries its series."""
+    def to_frame(self) -> pd.DataFrame:
+        """One row per indicator (the thesis' rows of :meth:`ScorecardResult.to_frame`)."""
+        return _frame([self]).droplevel("thesis")
+
+    def _payload(self, *, history: bool = False, **options: Any) -> dict[str, Any]:
+        """With ``history=True`` each indicator carries its series."""
         rows = []
         for v in self.indicators:
             row: dict[str, Any] = {
@@ -107,7 +120,8 @@ class ThesisResult:
                 "title": v.indicator.title,
                 "value": _round(v.value),
                 "unit": v.indicator.unit,
-                "asof": _iso(v.obs_date),
+                # Every indicator is dated: an unobserved one by its evaluation date.
+                "asof": v.date,
                 "percentile": _round(v.percentile),
                 "stale": v.stale,
                 "change_1y": _round(v.change_1y),
@@ -117,10 +131,10 @@ class ThesisResult:
                 "inputs": list(v.indicator.inputs),
             }
             if v.extra:
-                row["extra"] = jsonable(dict(v.extra))
+                row["extra"] = dict(v.extra)
             if history:
                 row["history"] = {
-                    "dates": [f"{d:%Y-%m-%d}" for d in v.history.index],
+                    "dates": list(v.history.index),
                     "values": [_round(x) for x in v.history.to_numpy(dtype=float)],
                 }
             rows.append(row)
@@ -134,9 +148,19 @@ class ThesisResult:
             "indicators": rows,
         }
 
+    def summary(self) -> str:
+        """Verdict, reasons and the indicator table, with units."""
+        lines = [f"{self.thesis.number}. {self.thesis.title}: "
+                 f"{self.verdict.replace('_', ' ').upper()}"]
+        lines += [f"   - {r}" for r in self.reasons]
+        if self.indicators:
+            table = _display(self.to_frame()).to_string(index=False)
+            lines += ["   " + row for row in table.splitlines()]
+        return "\n".join(lines)
+
 
 @dataclass(frozen=True, eq=False)
-class ScorecardResult:
+class ScorecardResult(Result):
     """The scorecard at one as-of date (see the module docstring for conventions).
 
     Attributes
@@ -174,61 +198,36 @@ class ScorecardResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per (thesis, indicator): verdict, value, unit, date, change, percentile."""
-        rows = [
-            {"thesis": t.id, "indicator": v.id, "verdict": t.verdict,
-             "title": v.indicator.title, "value": v.value, "unit": v.indicator.unit,
-             "obs_date": v.obs_date, "change_1y": v.change_1y,
-             "change_unit": v.indicator.change_unit, "percentile": v.percentile,
-             "stale": v.stale, "status": v.status}
-            for t in self.theses for v in t.indicators
-        ]
-        return pd.DataFrame(rows, columns=_FRAME_COLUMNS).set_index(["thesis", "indicator"])
+        return _frame(self.theses)
 
-    def to_dict(self, *, history: bool = False) -> dict[str, Any]:
+    def _payload(self, *, history: bool = False, **options: Any) -> dict[str, Any]:
         """``{"asof", "theses": [{"id", "title", "verdict", "reasons", "indicators": [...]}]}``.
 
-        Indicators carry ``id``, ``value``, ``unit``, ``asof`` (observation date),
-        ``percentile`` and ``stale``, plus ``title``, ``change_1y``, ``status``,
-        ``reasons`` and ``inputs``; floats rounded to 4 decimals, NaN -> ``None``.
+        Indicators carry ``id``, ``value``, ``unit``, ``asof`` (date of the
+        observation, or the as-of date when there is none yet), ``percentile``
+        and ``stale``, plus ``title``, ``change_1y``, ``status``, ``reasons``
+        and ``inputs``; floats rounded to 4 decimals. With ``history=True``
+        each indicator carries its series.
         """
         return {
-            "asof": _iso(self.asof),
+            "asof": self.asof,
             "capex_tickers": list(self.capex_tickers),
-            "theses": [t.to_dict(history=history) for t in self.theses],
-            "last_obs": {sid: _iso(d) for sid, d in self.last_obs.items()},
+            "theses": [t._payload(history=history) for t in self.theses],
+            "last_obs": dict(self.last_obs),
             "notes": list(self.notes),
         }
 
     def summary(self) -> str:
         """Plain-text scorecard: verdicts, reasons and indicator tables, with units."""
-        frame = self.to_frame()
         lines = [f"Thesis scorecard as of {self.asof:%Y-%m-%d} (AI capex = "
                  f"{'+'.join(self.capex_tickers)}; only data published by then)", ""]
         for t in self.theses:
-            lines.append(f"{t.thesis.number}. {t.thesis.title}: "
-                         f"{t.verdict.replace('_', ' ').upper()}")
-            lines += [f"   - {r}" for r in t.reasons]
-            if t.indicators:
-                table = _display(frame.loc[t.id]).to_string(index=False)
-                lines += ["   " + row for row in table.splitlines()]
-            lines.append("")
+            lines += [t.summary(), ""]
         lines.append("Changes over 1 year are differences in the indicator's unit (pp for"
                      " percent); percentiles (0-100) rank the value in its own history.")
         if self.notes:
             lines += ["", "Notes:", *(f"- {n}" for n in self.notes)]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return frame_html(self.summary(), self.to_frame())
-
-    def plot(self, thesis_id: str) -> go.Figure:
-        """The chart of one thesis (its key indicators over the last ten years)."""
-        from flowdesk.report import figures_macro
-
-        return figures_macro.thesis_figure(self, thesis_id)
 
 
 class Scorecard:
@@ -435,7 +434,7 @@ class Scorecard:
                 values = list(evidence.values())
             verdict, reasons = RULES[thesis.id](evidence)
             results.append(ThesisResult(thesis, verdict, tuple(reasons), tuple(values)))
-        last_obs = {sid: (data[sid].index[-1] if sid in data else None) for sid in self.inputs}
+        last_obs = last_observations(data, self.inputs)
         unfetched = [sid for sid, why in missing.items() if why == NOT_FETCHED]
         notes = [why for why in missing.values() if why != NOT_FETCHED]
         if unfetched:

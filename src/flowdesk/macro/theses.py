@@ -158,7 +158,7 @@ class DriversShares:
                 ind, value=100.0 * share, obs_date=when, stale=stale,
                 status="stale" if stale else "ok",
                 reasons=(f"drivers decomposition is from {when:%Y-%m-%d}",) if stale else (),
-                history=100.0 * trail[column],
+                history=100.0 * trail[column], asof=asof,
             )
         return out
 

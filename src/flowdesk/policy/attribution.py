@@ -57,6 +57,8 @@ import numpy as np
 import pandas as pd
 
 from flowdesk.errors import ConfigError, DataError
+from flowdesk.policy.fedwatch import percent_text
+from flowdesk.results import Result
 
 __all__ = [
     "CLASSES",
@@ -283,7 +285,7 @@ def largest_swings(
 
 
 @dataclass(frozen=True, eq=False)
-class AttributionResult:
+class AttributionResult(Result):
     """Variance shares per series and the largest no-event swings (module docstring).
 
     Attributes
@@ -311,14 +313,16 @@ class AttributionResult:
     swing_series: str
     settings: Mapping[str, Any] = field(default_factory=dict)
 
-    def to_dict(self, digits: int = 4) -> dict[str, Any]:
-        """JSON-ready summary: per-series class shares with intervals, and the swings."""
+    def _payload(self, *, digits: int = 4, **options: Any) -> dict[str, Any]:
+        """Per-series class shares with intervals, and the swings (floats to ``digits``)."""
+
         def r(v: Any) -> float | None:
-            return None if v is None or pd.isna(v) else round(float(v), digits)
+            # NaN stays NaN through round() and becomes None in the encoder.
+            return None if v is None else round(float(v), digits)
 
         return {
-            "start": f"{self.start:%Y-%m-%d}",
-            "end": f"{self.end:%Y-%m-%d}",
+            "start": self.start,
+            "end": self.end,
             "method": "share of sum of squared daily moves by day class; circular block"
             " bootstrap percentile intervals",
             "settings": dict(self.settings),
@@ -335,11 +339,37 @@ class AttributionResult:
             "largest_no_event_swings": {
                 "series": self.swing_series,
                 "rows": [
-                    {"date": f"{d:%Y-%m-%d}", **{str(k): r(v) for k, v in row.items()}}
+                    {"date": d, **{str(k): r(v) for k, v in row.items()}}
                     for d, row in self.swings.iterrows()
                 ],
             },
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (series, day class): shares of days and of variance, 95% interval."""
+        rows = [
+            {
+                "Series": label,
+                "Days": cls,
+                "Share of days": percent_text(row["day_share"]),
+                "Share of variance": percent_text(row["var_share"]),
+                "95% interval": f"{percent_text(row['ci_low'])} - {percent_text(row['ci_high'])}",
+            }
+            for label, table in self.shares.items()
+            for cls, row in table.iterrows()
+        ]
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        """Shares of squared daily moves by day class, then the largest no-event swings."""
+        return "\n".join([
+            f"Event attribution {self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
+            " (share of squared daily moves):",
+            self.to_frame().to_string(index=False),
+            "",
+            f"Largest {self.swing_series} moves on days without data or decisions (bp):",
+            self.swings.round(3).to_string(),
+        ])
 
 
 def attribute(

@@ -68,6 +68,7 @@ import pandas as pd
 
 from flowdesk.errors import ConfigError, DataError
 from flowdesk.policy.futures_input import futures_curve
+from flowdesk.results import Result
 
 __all__ = [
     "STEP",
@@ -77,6 +78,7 @@ __all__ = [
     "fedwatch",
     "implied_post_rate",
     "implied_pre_rate",
+    "percent_text",
     "range_label",
     "step_distribution",
     "validate_target",
@@ -114,6 +116,11 @@ def validate_target(target: Sequence[float], argument: str = "target") -> tuple[
 def range_label(low: float, high: float) -> str:
     """Target range as text, e.g. ``"3.25-3.50"`` (percent, two decimals)."""
     return f"{low + 0.0:.2f}-{high + 0.0:.2f}"
+
+
+def percent_text(value: float | None) -> str:
+    """A probability or share (0-1) as text in percent, e.g. ``"53.6%"`` (``"n/a"`` if unknown)."""
+    return "n/a" if value is None or not math.isfinite(value) else f"{100 * value:.1f}%"
 
 
 def implied_post_rate(avg: float, pre: float, n_days: int, meeting_day: int) -> float:
@@ -159,6 +166,11 @@ def convolve(a: Mapping[int, float], b: Mapping[int, float]) -> dict[int, float]
     return dict(sorted(out.items()))
 
 
+def _mass(distribution: Mapping[int, float], sign: int) -> float:
+    """Probability of the step counts with this sign (-1: down, 0: none, +1: up)."""
+    return float(sum(p for k, p in distribution.items() if (k > 0) - (k < 0) == sign))
+
+
 @dataclass(frozen=True, slots=True)
 class MeetingProbabilities:
     """Probabilities of one FOMC meeting (see the module docstring for both views).
@@ -201,32 +213,32 @@ class MeetingProbabilities:
     @property
     def p_cut(self) -> float:
         """Conditional probability of a cut (any size) at this meeting."""
-        return float(sum(p for k, p in self.steps.items() if k < 0))
+        return _mass(self.steps, -1)
 
     @property
     def p_hold(self) -> float:
         """Conditional probability of no move at this meeting."""
-        return self.steps.get(0, 0.0)
+        return _mass(self.steps, 0)
 
     @property
     def p_hike(self) -> float:
         """Conditional probability of a hike (any size) at this meeting."""
-        return float(sum(p for k, p in self.steps.items() if k > 0))
+        return _mass(self.steps, 1)
 
     @property
     def p_below(self) -> float:
         """Cumulative probability that the range is below today's after this meeting."""
-        return float(sum(p for k, p in self.cumulative.items() if k < 0))
+        return _mass(self.cumulative, -1)
 
     @property
     def p_at(self) -> float:
         """Cumulative probability that the range equals today's after this meeting."""
-        return self.cumulative.get(0, 0.0)
+        return _mass(self.cumulative, 0)
 
     @property
     def p_above(self) -> float:
         """Cumulative probability that the range is above today's after this meeting."""
-        return float(sum(p for k, p in self.cumulative.items() if k > 0))
+        return _mass(self.cumulative, 1)
 
     @property
     def distribution(self) -> dict[str, float]:
@@ -261,7 +273,7 @@ class MeetingProbabilities:
 
 
 @dataclass(frozen=True, eq=False)
-class FedWatchResult:
+class FedWatchResult(Result):
     """Meeting probabilities from a futures curve (module docstring for conventions).
 
     Attributes
@@ -307,9 +319,22 @@ class FedWatchResult:
         ]
         return pd.DataFrame(rows).set_index("date") if rows else pd.DataFrame()
 
-    def to_dict(self) -> list[dict[str, Any]]:
-        """The ``meetings`` list of the JSON output."""
+    def _payload(self, **options: Any) -> list[dict[str, Any]]:  # type: ignore[override]
+        # The JSON form is the ``meetings`` list of the policy output, not a dict.
         return [m.to_dict() for m in self.meetings]
+
+    def summary(self) -> str:
+        """Meeting probabilities priced from the curve, with the notes."""
+        low, high = self.target
+        lines = [
+            f"FedWatch (CME method) as of {self.asof:%Y-%m-%d}: {len(self.meetings)} meeting(s)"
+            f" from {len(self.months)} futures contracts; target range {range_label(low, high)}%",
+            "",
+            self.to_frame().to_string() if self.meetings else "No meetings.",
+        ]
+        if self.notes:
+            lines += ["", "Notes:", *(f"- {n}" for n in self.notes)]
+        return "\n".join(lines)
 
 
 def _meeting_months(

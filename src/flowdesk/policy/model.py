@@ -11,8 +11,6 @@ percent in text.
 
 from __future__ import annotations
 
-import html
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,19 +22,23 @@ from flowdesk.data.api import load
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError
 from flowdesk.policy.attribution import AttributionResult, attribute
-from flowdesk.policy.fedwatch import FedWatchResult, MeetingProbabilities, fedwatch
+from flowdesk.policy.fedwatch import (
+    FedWatchResult,
+    MeetingProbabilities,
+    fedwatch,
+    percent_text,
+)
 from flowdesk.policy.proxy import Allocation, ProxyResult, proxy_history, proxy_meetings
 from flowdesk.policy.target import TargetRange, target_range
+from flowdesk.results import Result
+from flowdesk.stats import last_observations
 
 if TYPE_CHECKING:
-    import plotly.graph_objects as go
-
     from flowdesk.config import Settings
 
 __all__ = ["CONVENTIONS", "FedPolicy", "FedPolicyResult"]
 
 Source = Literal["futures", "curve_proxy"]
-Chart = Literal["next_meeting", "proxy_history", "variance_shares"]
 
 LABELS = {"futures": "FedWatch (CME method)", "curve_proxy": "curve-implied proxy"}
 CONVENTIONS = (
@@ -59,12 +61,8 @@ _SERIES_UNITS = {
 }
 
 
-def _pct(value: float) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{100 * value:.1f}%"
-
-
 @dataclass(frozen=True, eq=False)
-class FedPolicyResult:
+class FedPolicyResult(Result):
     """Policy-path estimate as of one date.
 
     Attributes
@@ -120,8 +118,11 @@ class FedPolicyResult:
         return FedWatchResult(self.asof, (self.target.low, self.target.high), self.meetings,
                               pd.DataFrame()).to_frame()
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary (stable keys; floats rounded; dates ``YYYY-MM-DD``)."""
+    def _html_frame(self) -> pd.DataFrame:
+        return self._meeting_table()
+
+    def _payload(self, **options: Any) -> dict[str, Any]:
+        """Stable keys; floats rounded (meetings, proxy and attribution round their own)."""
         note = (
             self.proxy.note
             if self.source == "curve_proxy"
@@ -134,16 +135,14 @@ class FedPolicyResult:
             "source": self.source,
             "label": self.label,
             "note": note,
-            "asof": f"{self.asof:%Y-%m-%d}",
+            "asof": self.asof,
             "target_range": self.target.to_dict(),
             "meetings": [m.to_dict() for m in self.meetings],
             "conventions": CONVENTIONS,
-            "proxy": self.proxy.to_dict(),
-            "attribution": None if self.attribution is None else self.attribution.to_dict(),
+            "proxy": self.proxy._payload(),
+            "attribution": None if self.attribution is None else self.attribution._payload(),
             "notes": list(self.notes),
-            "last_obs": {
-                k: None if v is None else f"{v:%Y-%m-%d}" for k, v in self.last_obs.items()
-            },
+            "last_obs": dict(self.last_obs),
         }
 
     def _meeting_table(self) -> pd.DataFrame:
@@ -151,12 +150,12 @@ class FedPolicyResult:
             [
                 {
                     "Meeting": f"{m.date:%Y-%m-%d}",
-                    "Cut": _pct(m.p_cut),
-                    "Hold": _pct(m.p_hold),
-                    "Hike": _pct(m.p_hike),
-                    "Below today": _pct(m.p_below),
-                    "At today": _pct(m.p_at),
-                    "Above today": _pct(m.p_above),
+                    "Cut": percent_text(m.p_cut),
+                    "Hold": percent_text(m.p_hold),
+                    "Hike": percent_text(m.p_hike),
+                    "Below today": percent_text(m.p_below),
+                    "At today": percent_text(m.p_at),
+                    "Above today": percent_text(m.p_above),
                     "Exp. rate (%)": f"{m.expected_rate:.3f}",
                     "Likeliest range (%)": m.most_likely,
                 }
@@ -164,26 +163,8 @@ class FedPolicyResult:
             ]
         )
 
-    def _attribution_table(self) -> pd.DataFrame:
-        rows = []
-        if self.attribution is None:
-            return pd.DataFrame()
-        for label, table in self.attribution.shares.items():
-            for cls, row in table.iterrows():
-                rows.append(
-                    {
-                        "Series": label,
-                        "Days": cls,
-                        "Share of days": _pct(row["day_share"]),
-                        "Share of variance": _pct(row["var_share"]),
-                        "95% interval": f"{_pct(row['ci_low'])} - {_pct(row['ci_high'])}",
-                    }
-                )
-        return pd.DataFrame(rows)
-
     def summary(self) -> str:
         """Plain-text summary: source label, target, meetings, proxy, attribution, notes."""
-        cur = self.proxy.current
         lines = [
             f"Fed policy path as of {self.asof:%Y-%m-%d} -- {self.label}"
             + ("" if self.source == "futures" else " (not FedWatch: no futures given)"),
@@ -193,62 +174,14 @@ class FedPolicyResult:
             "",
             self._meeting_table().to_string(index=False) if self.meetings else "No meetings.",
             "",
-            f"Curve proxy on {pd.Timestamp(cur.name):%Y-%m-%d}: effective rate {cur['effr']:.2f}%,"
-            f" 3-month bill {cur['bill']:.2f}% minus spread {cur['spread']:+.2f} pp ="
-            f" {cur['implied_3m']:.2f}% expected average; expected change per meeting"
-            f" {100 * cur['delta']:+.1f} bp; 2-year minus effective"
-            f" {cur['dgs2_minus_effr']:+.2f} pp.",
+            self.proxy.summary(),
         ]
         if self.attribution is not None:
-            a = self.attribution
-            lines += [
-                "",
-                f"Event attribution {a.start:%Y-%m-%d} to {a.end:%Y-%m-%d}"
-                " (share of squared daily moves):",
-                self._attribution_table().to_string(index=False),
-                "",
-                f"Largest {a.swing_series} moves on days without data or decisions (bp):",
-                a.swings.round(3).to_string(),
-            ]
+            lines += ["", self.attribution.summary()]
         lines += ["", CONVENTIONS]
         if self.notes:
             lines += ["", "Notes:", *(f"- {n}" for n in self.notes)]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        meetings = self._meeting_table().to_html(index=False, border=0, escape=True)
-        shares = self._attribution_table().to_html(index=False, border=0, escape=True)
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-        return (
-            f"<div><strong>Fed policy path as of {self.asof:%Y-%m-%d} &middot;"
-            f" {html.escape(self.label)}</strong><p>Target range {self.target.label}%"
-            f" ({html.escape(self.target.source)})</p>{meetings}{shares}"
-            f"<p><small>{html.escape(CONVENTIONS)}</small></p>"
-            + (f"<ul>{notes}</ul>" if notes else "")
-            + "</div>"
-        )
-
-    def plot(self, which: Chart = "next_meeting") -> go.Figure:
-        """One chart as a plotly Figure.
-
-        Parameters
-        ----------
-        which
-            ``"next_meeting"``, ``"proxy_history"`` or ``"variance_shares"``.
-        """
-        from flowdesk.report import figures_policy
-
-        makers = {
-            "next_meeting": figures_policy.next_meeting_figure,
-            "proxy_history": figures_policy.proxy_history_figure,
-            "variance_shares": figures_policy.variance_shares_figure,
-        }
-        if which not in makers:
-            raise ConfigError(f"plot: unknown chart {which!r}; choose one of {sorted(makers)}")
-        return makers[which](self)
 
 
 class FedPolicy:
@@ -384,7 +317,7 @@ class FedPolicy:
             proxy=proxy,
             attribution=attribution,
             notes=tuple(notes),
-            last_obs={sid: (s.index[-1] if len(s) else None) for sid, s in data.items()},
+            last_obs=last_observations(data),
             history_years=self.history_years,
         )
 

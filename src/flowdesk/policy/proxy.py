@@ -59,6 +59,7 @@ import pandas as pd
 
 from flowdesk.errors import ConfigError, DataError
 from flowdesk.policy.fedwatch import MeetingProbabilities, convolve, step_distribution
+from flowdesk.results import Result
 
 __all__ = [
     "BILL_DAYS",
@@ -283,7 +284,7 @@ def proxy_meetings(
 
 
 @dataclass(frozen=True, eq=False)
-class ProxyResult:
+class ProxyResult(Result):
     """The curve proxy at one date plus its daily history (module docstring).
 
     Attributes
@@ -311,31 +312,40 @@ class ProxyResult:
         """The proxy label and method, for JSON and summaries."""
         return f"{PROXY_NOTE}; expected change allocated '{self.allocation}' across meetings"
 
-    def to_dict(self) -> dict[str, Any]:
+    def _payload(self, **options: Any) -> dict[str, Any]:
         """``{"source": "curve_proxy", "meetings": [...], "note": "proxy: ...", "current": {}}``."""
         cur = self.current
 
-        def num(key: str, digits: int = 4) -> float | None:
+        def num(key: str, digits: int = 4, scale: float = 1.0) -> float | None:
+            # NaN stays NaN through round() and becomes None in the encoder.
             value = cur.get(key)
-            if value is None or pd.isna(value):
-                return None
-            return round(float(value), digits)
+            return None if value is None else round(scale * float(value), digits)
 
         return {
             "source": "curve_proxy",
             "meetings": [m.to_dict() for m in self.meetings],
             "note": self.note,
             "current": {
-                "obs_date": f"{pd.Timestamp(cur.name):%Y-%m-%d}",
+                "obs_date": pd.Timestamp(cur.name),
                 "effr": num("effr"),
                 "bill_3m": num("bill"),
                 "bill_effr_spread": num("spread"),
                 "implied_3m_avg": num("implied_3m"),
-                "expected_change_next_bp": None if num("delta") is None
-                else round(100 * float(cur["delta"]), 2),
+                "expected_change_next_bp": num("delta", 2, 100.0),
                 "p_cut_next": num("p_cut_next"),
                 "p_hike_next": num("p_hike_next"),
                 "dgs2": num("dgs2"),
                 "dgs2_minus_effr": num("dgs2_minus_effr"),
             },
         }
+
+    def summary(self) -> str:
+        """The proxy's inputs and expected change on its last complete date, in one line."""
+        cur = self.current
+        return (
+            f"Curve proxy on {pd.Timestamp(cur.name):%Y-%m-%d}: effective rate {cur['effr']:.2f}%,"
+            f" 3-month bill {cur['bill']:.2f}% minus spread {cur['spread']:+.2f} pp ="
+            f" {cur['implied_3m']:.2f}% expected average; expected change per meeting"
+            f" {100 * cur['delta']:+.1f} bp; 2-year minus effective"
+            f" {cur['dgs2_minus_effr']:+.2f} pp."
+        )

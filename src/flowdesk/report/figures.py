@@ -5,17 +5,22 @@ the HTML report and the web dashboard draw identical charts. plotly is imported
 inside the functions to keep ``import flowdesk`` fast. Every figure goes through
 :func:`apply_layout`, which sets the shared template, size, fonts, hover mode and
 a title carrying the as-of date.
+
+This module also registers the overview's charts with
+:func:`flowdesk.plot` (``"drawdown"``, the default, ``"vix"``, ``"rates"`` and
+``"liquidity"``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from flowdesk.overview import MarketOverviewResult
+from flowdesk.report.plotting import figure, pick
 
 if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
-
-    from flowdesk.overview import MarketOverviewResult
 
 __all__ = [
     "COLORS",
@@ -264,3 +269,16 @@ def net_liquidity_figure(result: MarketOverviewResult) -> go.Figure:
     )
     fig.update_yaxes(tickformat=",.0f")
     return fig
+
+
+@figure.register(MarketOverviewResult)
+def _overview_figure(
+    result: MarketOverviewResult, which: str | None = None, **options: Any
+) -> go.Figure:
+    makers = {
+        "drawdown": sp500_drawdown_figure,
+        "vix": vix_term_structure_figure,
+        "rates": rates_figure,
+        "liquidity": net_liquidity_figure,
+    }
+    return pick(type(result).__name__, makers, which)(result, **options)

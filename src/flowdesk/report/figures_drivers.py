@@ -1,15 +1,22 @@
-"""Figures of the drivers decomposition (data -> plotly Figure; plotly imported lazily)."""
+"""Figures of the drivers decomposition (data -> plotly Figure; plotly imported lazily).
+
+Registered with :func:`flowdesk.plot`: ``"rolling"`` (the default, rolling
+shares of variance) and ``"monthly"`` (monthly attribution).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
+from flowdesk.drivers import DriversResult
 from flowdesk.report.figures import apply_layout
+from flowdesk.report.plotting import figure, pick
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
-
-    from flowdesk.drivers import DriversResult
 
 __all__ = ["monthly_attribution_figure", "rolling_shares_figure"]
 
@@ -26,7 +33,7 @@ def rolling_shares_figure(result: DriversResult, *, years: float = 5.0) -> go.Fi
     """Stacked rolling shares of return variance by driver group (last ``years``)."""
     import plotly.graph_objects as go
 
-    start = result.asof - __import__("pandas").DateOffset(days=int(365.25 * years))
+    start = result.asof - pd.DateOffset(days=int(365.25 * years))
     shares = result.rolling.loc[start:].dropna()
     fig = go.Figure()
     for group, colour in _COLOURS.items():
@@ -85,3 +92,11 @@ def monthly_attribution_figure(result: DriversResult, *, months: int = 12) -> go
         yaxis_title="log return, %",
         empty=table.empty,
     )
+
+
+@figure.register(DriversResult)
+def _drivers_figure(result: DriversResult, which: str | None = None, **options: Any) -> go.Figure:
+    makers: dict[str, Callable[..., go.Figure]] = {
+        "rolling": rolling_shares_figure, "monthly": monthly_attribution_figure,
+    }
+    return pick(type(result).__name__, makers, which)(result, **options)

@@ -1,22 +1,24 @@
 """Thesis-scorecard figures: pure functions from a ``ScorecardResult`` (or its history).
 
 Like :mod:`flowdesk.report.figures`, they read only what they are given and go
-through :func:`~flowdesk.report.figures.apply_layout`.
+through :func:`~flowdesk.report.figures.apply_layout`. A scorecard is plotted
+with :func:`flowdesk.plot` one thesis at a time: ``which`` is the thesis id
+(default: the first thesis).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from flowdesk.macro.scorecard import ScorecardResult
 from flowdesk.report.figures import apply_layout
+from flowdesk.report.plotting import figure
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
-
-    from flowdesk.macro.scorecard import ScorecardResult
 
 __all__ = [
     "SMALL_HEIGHT",
@@ -150,3 +152,13 @@ def verdict_history_figure(
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=rows[::-1])
     fig.update_layout(hovermode="closest", margin={"l": 190})
     return fig
+
+
+@figure.register(ScorecardResult)
+def _scorecard_figure(
+    result: ScorecardResult, which: str | None = None, **options: Any
+) -> go.Figure:
+    # The charts are the theses: an unknown id raises the scorecard's own error,
+    # which lists the thesis ids.
+    thesis_id = which if which is not None else result.theses[0].id
+    return thesis_figure(result, thesis_id, **options)

@@ -5,18 +5,21 @@ They read only the result (no loading, no computing) and are styled by
 
 Every title carries the source label -- "FedWatch (CME method)" or
 "curve-implied proxy" -- so a proxy is never mistaken for FedWatch.
+
+Registered with :func:`flowdesk.plot`: ``"next_meeting"`` (the default),
+``"proxy_history"`` and ``"variance_shares"``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from flowdesk.report.figures import COLORS, apply_layout
+from flowdesk.policy.model import FedPolicyResult
+from flowdesk.report.figures import COLORS, _line, apply_layout
+from flowdesk.report.plotting import figure, pick
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
-
-    from flowdesk.policy.model import FedPolicyResult
 
 __all__ = [
     "CLASS_LABELS",
@@ -72,13 +75,8 @@ def next_meeting_figure(result: FedPolicyResult) -> go.Figure:
             )
         )
     when = f" {meeting.date:%Y-%m-%d}" if meeting is not None else ""
-    apply_layout(
-        fig,
-        title=f"Next FOMC meeting{when}: target range, {result.label}",
-        asof=result.asof,
-        yaxis_title="Probability (%)",
-        empty=meeting is None,
-    )
+    apply_layout(fig, title=f"Next FOMC meeting{when}: target range, {result.label}",
+                 asof=result.asof, yaxis_title="Probability (%)", empty=meeting is None)
     fig.update_yaxes(range=[0, 110], ticksuffix="%")
     fig.update_xaxes(title_text=f"Target range (%), today {result.target.label}")
     return _categorical(fig)
@@ -87,8 +85,6 @@ def next_meeting_figure(result: FedPolicyResult) -> go.Figure:
 def proxy_history_figure(result: FedPolicyResult) -> go.Figure:
     """Curve proxy history: P(cut) and P(hike) at the next meeting (%) and 2y - EFFR (pp)."""
     from plotly.subplots import make_subplots
-
-    from flowdesk.report.figures import _line
 
     history = result.history
     fig = make_subplots(specs=[[{"secondary_y": True}]])
@@ -158,13 +154,18 @@ def variance_shares_figure(result: FedPolicyResult) -> go.Figure:
     span = (
         f" {attribution.start:%Y}-{attribution.end:%Y}" if attribution is not None else ""
     )
-    apply_layout(
-        fig,
-        title=f"Where daily variance falls{span}",
-        asof=result.asof,
-        yaxis_title="Share (%)",
-        empty=attribution is None,
-    )
+    apply_layout(fig, title=f"Where daily variance falls{span}", asof=result.asof,
+                 yaxis_title="Share (%)", empty=attribution is None)
     fig.update_layout(barmode="group")
     fig.update_yaxes(ticksuffix="%", rangemode="tozero")
     return _categorical(fig)
+
+
+@figure.register(FedPolicyResult)
+def _policy_figure(result: FedPolicyResult, which: str | None = None, **options: Any) -> go.Figure:
+    makers = {
+        "next_meeting": next_meeting_figure,
+        "proxy_history": proxy_history_figure,
+        "variance_shares": variance_shares_figure,
+    }
+    return pick(type(result).__name__, makers, which)(result, **options)

@@ -3,22 +3,26 @@
 Like :mod:`flowdesk.report.figures`, each function reads only the result it is
 given and goes through :func:`~flowdesk.report.figures.apply_layout`. Simulated
 paths have no calendar: their x axis is years since the start.
+
+Registered with :func:`flowdesk.plot`: a simulator result draws ``"paths"``
+(the default), ``"amplification"`` or ``"acf"``; a replay draws ``"replay"``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from flowdesk.report.figures import COLORS, apply_layout
+from flowdesk.report.plotting import figure, pick
+from flowdesk.sim.model import MarketSimulatorResult
+from flowdesk.sim.replay import ReplayResult
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
-
-    from flowdesk.sim.model import MarketSimulatorResult
-    from flowdesk.sim.replay import ReplayResult
 
 __all__ = [
     "CLASS_COLORS",
@@ -144,3 +148,18 @@ def replay_figure(result: ReplayResult, *, asof: pd.Timestamp | None = None) -> 
                  asof=_asof(asof if asof is not None else result.actual.index[-1]),
                  yaxis_title="index points")
     return fig
+
+
+@figure.register(MarketSimulatorResult)
+def _simulator_figure(
+    result: MarketSimulatorResult, which: str | None = None, **options: Any
+) -> go.Figure:
+    makers: dict[str, Callable[..., go.Figure]] = {
+        "paths": sample_paths_figure, "amplification": amplification_figure, "acf": acf_figure,
+    }
+    return pick(type(result).__name__, makers, which)(result, **options)
+
+
+@figure.register(ReplayResult)
+def _replay_figure(result: ReplayResult, which: str | None = None, **options: Any) -> go.Figure:
+    return pick(type(result).__name__, {"replay": replay_figure}, which)(result, **options)

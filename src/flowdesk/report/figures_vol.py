@@ -2,20 +2,21 @@
 
 Like :mod:`flowdesk.report.figures`, each function reads only the result it is
 given and goes through :func:`~flowdesk.report.figures.apply_layout`.
+Registered with :func:`flowdesk.plot`: ``"ratio"`` (the default) and ``"forward"``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from flowdesk.report.figures import COLORS, apply_layout
+from flowdesk.report.plotting import figure, pick
+from flowdesk.vol.model import VixRegimesResult
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
-
-    from flowdesk.vol import VixRegimesResult
 
 __all__ = [
     "GROUP_LABELS",
@@ -157,3 +158,9 @@ def forward_returns_figure(result: VixRegimesResult) -> go.Figure:
     fig.update_yaxes(ticksuffix="%", zeroline=True)
     fig.update_layout(barmode="group", hovermode="closest")
     return fig
+
+
+@figure.register(VixRegimesResult)
+def _vix_figure(result: VixRegimesResult, which: str | None = None, **options: Any) -> go.Figure:
+    makers = {"ratio": ratio_regime_figure, "forward": forward_returns_figure}
+    return pick(type(result).__name__, makers, which)(result, **options)

@@ -28,12 +28,13 @@ import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from flowdesk.errors import ConfigError, ModelError
-from flowdesk.results import frame_html
+from flowdesk.results import Result
 from flowdesk.sim.moments import (
     MOMENT_LABELS,
     MOMENT_NAMES,
@@ -167,7 +168,7 @@ def moment_table(
 
 
 @dataclass(frozen=True, eq=False)
-class CalibrationResult:
+class CalibrationResult(Result):
     """Outcome of :func:`calibrate`.
 
     Attributes
@@ -213,8 +214,19 @@ class CalibrationResult:
                 f"coverage {self.coverage:.0%}\n"
                 + self.table.drop(columns="label").to_string(float_format=lambda v: f"{v:.4f}"))
 
-    def _repr_html_(self) -> str:
-        return frame_html(self.summary(), self.table)
+    def _payload(self, **options: Any) -> dict[str, Any]:
+        """Fitted values, ``J``, coverage, the moment table and the run's seed and date."""
+        return {
+            "values": self.values(),
+            "free": list(self.free),
+            "objective": self.objective,
+            "coverage": self.coverage,
+            "moments": {k: r.to_dict() for k, r in self.table.iterrows()},
+            "evaluations": len(self.history),
+            "seed": self.entropy,
+            "date": self.date,
+            "params": self.params.to_dict(),
+        }
 
 
 def _with(p: SimParams, free: Sequence[str], x: np.ndarray) -> SimParams:

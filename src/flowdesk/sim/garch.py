@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numba as nb
 import numpy as np
 import pandas as pd
 
 from flowdesk.errors import DataError, ModelError
+from flowdesk.results import Result
 from flowdesk.sim.optimize import nelder_mead
 from flowdesk.sim.seeds import BLOCK, block_generator
 
@@ -96,7 +98,7 @@ def _simulate_into(params: np.ndarray, z: np.ndarray, s2_0: float, out: np.ndarr
 
 
 @dataclass(frozen=True)
-class GarchResult:
+class GarchResult(Result):
     """A fitted GJR-GARCH-t (parameters for percent returns).
 
     Attributes
@@ -139,6 +141,21 @@ class GarchResult:
         out = np.empty((n_days, n_paths))
         _simulate_into(self.params.to_numpy(dtype=np.float64), z, self.unconditional_var, out)
         return out
+
+    def _payload(self, **options: Any) -> dict[str, Any]:
+        """Parameters (percent returns), persistence, log-likelihood and convergence."""
+        return {
+            "params": self.params.to_dict(),
+            "persistence": self.persistence,
+            "unconditional_var": self.unconditional_var,
+            "loglik": self.loglik,
+            "nobs": self.nobs,
+            "converged": self.converged,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The parameters as a one-column table."""
+        return self.params.to_frame()
 
     def summary(self) -> str:
         """Parameters, persistence and log-likelihood."""

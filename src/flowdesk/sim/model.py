@@ -9,7 +9,7 @@ GJR-GARCH-t null on the moment set). Model and units: :mod:`flowdesk.sim.params`
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -19,8 +19,7 @@ import pandas as pd
 
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError, ModelError
-from flowdesk.jsontools import jsonable
-from flowdesk.results import frame_html
+from flowdesk.results import Result
 from flowdesk.sim.counterfactual import (
     RATIO_STATS,
     amplification_table,
@@ -33,8 +32,6 @@ from flowdesk.sim.pathstats import STAT_LABELS
 from flowdesk.sim.seeds import resolve_entropy
 
 if TYPE_CHECKING:
-    import plotly.graph_objects as go
-
     from flowdesk.sim.calibrate import MomentTarget
     from flowdesk.sim.garch import GarchResult
 
@@ -58,6 +55,17 @@ def _target() -> MomentTarget:
     from flowdesk.sim.calibrate import data_target
 
     return data_target()
+
+
+@lru_cache(maxsize=1)
+def _calibration_end() -> pd.Timestamp:
+    """Last S&P 500 close of the calibration window (its nominal end if the data are missing)."""
+    from flowdesk.sim.moments import data_returns
+
+    try:
+        return pd.Timestamp(data_returns().index[-1])
+    except DataError:
+        return pd.Timestamp(DATA_END)
 
 
 @lru_cache(maxsize=1)
@@ -92,11 +100,16 @@ def long_memory_verdict(table: pd.DataFrame) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, eq=False)
-class MarketSimulatorResult:
-    """Outcome of :meth:`MarketSimulator.run`.
+class MarketSimulatorResult(Result):
+    """Outcome of :meth:`MarketSimulator.estimate`.
 
     Attributes
     ----------
+    asof
+        As-of date (default: the end of the calibration window).
+    last_obs
+        ``{"SP500": last close of the calibration window}``: the only data the
+        model is fitted to, so results do not change after that date.
     params
         Baseline parameters (classes in ``without`` switched off).
     paths, years, n_days
@@ -136,6 +149,8 @@ class MarketSimulatorResult:
     path_days: int = 0
     seconds: float = 0.0
     notes: tuple[str, ...] = ()
+    asof: pd.Timestamp = field(default_factory=lambda: pd.Timestamp(DATA_END))
+    last_obs: Mapping[str, pd.Timestamp | None] = field(default_factory=dict)
 
     @property
     def path_days_per_s(self) -> float:
@@ -146,12 +161,13 @@ class MarketSimulatorResult:
         """ACF(|r|, 100): data, model, null and whether the model is closer than the null."""
         return None if self.moments is None else long_memory_verdict(self.moments)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready result.
+    def _payload(self, **options: Any) -> dict[str, Any]:
+        """The result's JSON content.
 
         Returns
         -------
         dict
+            ``asof`` and ``last_obs`` (the calibration window's last close);
             ``amplification``: class -> ``vol_ratio`` / ``drawdown_ratio`` as
             ``{"value", "ci_low", "ci_high"}`` plus, for ``down_days_per_year``,
             ``down_weeks_per_year`` and ``tail_index``, ``{"with", "without",
@@ -191,8 +207,10 @@ class MarketSimulatorResult:
                               "null": distance(t, "null") if "null" in t else None},
                 "long_memory": self.long_memory(),
             }
-        return jsonable({
+        return {
             "model": "MarketSimulator",
+            "asof": self.asof,
+            "last_obs": dict(self.last_obs),
             "paths": self.paths,
             "years": self.years,
             "days": self.n_days,
@@ -205,7 +223,7 @@ class MarketSimulatorResult:
             "params": self.params.to_dict(),
             "calibration": dict(CALIBRATION),
             "notes": list(self.notes),
-        })
+        }
 
     def to_frame(self) -> pd.DataFrame:
         """The amplification table (one row per class removed)."""
@@ -258,18 +276,6 @@ class MarketSimulatorResult:
         lines += ["", f"Kernel throughput: {self.path_days_per_s:,.0f} path-days/s "
                   "(burn-in included)", *self.notes, "", CONVENTIONS]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return frame_html(self.summary(), self.amplification)
-
-    def plot(self) -> go.Figure:
-        """Sample price paths with and without the systematic agents (same shocks)."""
-        from flowdesk.report.figures_sim import sample_paths_figure
-
-        return sample_paths_figure(self)
 
 
 class MarketSimulator:
@@ -346,7 +352,8 @@ class MarketSimulator:
         base = self.params.without(*off) if off else self.params
         run = run_counterfactuals(base, int(paths), n_days, entropy=self.entropy,
                                   classes=classes, chunk=chunk, n_samples=n_samples)
-        table, cov, notes = None, {"model": None, "null": None}, []
+        table, notes = None, []
+        cov: dict[str, float | None] = {"model": None, "null": None}
         path_days, seconds = run.path_days, run.seconds
         if moments:
             try:
@@ -358,6 +365,8 @@ class MarketSimulator:
             entropy=self.entropy, without=off, amplification=amplification_table(run),
             levels=levels(run), moments=table, coverage=cov, samples=run.samples,
             path_days=path_days, seconds=seconds, notes=tuple(notes),
+            asof=when if when is not None else pd.Timestamp(DATA_END),
+            last_obs={"SP500": _calibration_end()},
         )
 
     def _moments(self, p: SimParams, n_paths: int) -> tuple[pd.DataFrame, dict[str, float | None]]:

@@ -31,18 +31,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from flowdesk.errors import ConfigError, DataError
-from flowdesk.jsontools import jsonable
-from flowdesk.results import frame_html
+from flowdesk.results import Result
 from flowdesk.sim.params import SYSTEMATIC, AgentClass, SimParams
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
 
 __all__ = ["EPISODES", "Episode", "Replay", "ReplayResult"]
 
@@ -70,7 +66,7 @@ TOTAL = "systematic"
 
 
 @dataclass(frozen=True, eq=False)
-class ReplayResult:
+class ReplayResult(Result):
     """Decomposition of one episode (identification in the module docstring).
 
     Attributes
@@ -107,17 +103,17 @@ class ReplayResult:
         """The decomposition table."""
         return self.table
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready decomposition."""
+    def _payload(self, **options: Any) -> dict[str, Any]:
+        """The decomposition: real move and what each class added, in pp."""
         rows = {k: {c: round(float(v), 4) for c, v in row.items()}
                 for k, row in self.table.iterrows()}
-        return jsonable({
+        return {
             "episode": self.episode.name, "label": self.episode.label,
             "start": self.actual.index[0], "end": self.actual.index[-1],
             "actual_return_pct": round(self.actual_return_pct, 3),
             "actual_drawdown_pct": round(self.actual_drawdown_pct, 3),
             "added_pp": rows, "draws": self.draws,
-        })
+        }
 
     def summary(self) -> str:
         """The decomposition with its identification assumption."""
@@ -139,15 +135,6 @@ class ReplayResult:
             "multiplier, dealer-gamma and stop-size uncertainty, not sampling error.",
         ]
         return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        return frame_html(self.summary(), self.table)
-
-    def plot(self) -> go.Figure:
-        """Real closes and the counterfactual without systematic agents."""
-        from flowdesk.report.figures_sim import replay_figure
-
-        return replay_figure(self)
 
 
 def _draw(base: SimParams, rng: np.random.Generator) -> SimParams:

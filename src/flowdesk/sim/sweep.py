@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from flowdesk.errors import ConfigError
+from flowdesk.results import Result
 
 if TYPE_CHECKING:
     from flowdesk.sim.params import SimParams
@@ -183,7 +184,7 @@ def run_task(task: SweepTask) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, eq=False)
-class SweepResult:
+class SweepResult(Result):
     """Summaries of a sweep.
 
     Attributes
@@ -210,15 +211,13 @@ class SweepResult:
         """The per-point table."""
         return self.table
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready table and timing."""
-        from flowdesk.jsontools import jsonable
-
-        return jsonable({"backend": self.backend, "wall_seconds": self.wall_seconds,
-                         "path_days": self.path_days,
-                         "path_days_per_s": self.path_days / self.wall_seconds
-                         if self.wall_seconds > 0 else None,
-                         "points": self.table.to_dict(orient="records")})
+    def _payload(self, **options: Any) -> dict[str, Any]:
+        """The per-point table and timing."""
+        return {"backend": self.backend, "wall_seconds": self.wall_seconds,
+                "path_days": self.path_days,
+                "path_days_per_s": self.path_days / self.wall_seconds
+                if self.wall_seconds > 0 else None,
+                "points": self.table.to_dict(orient="records")}
 
     def summary(self) -> str:
         """Throughput and, per grid point, each statistic as ``mean [ci_low, ci_high]``."""
@@ -237,10 +236,6 @@ class SweepResult:
                 f"{self.path_days:,} path-days in {self.wall_seconds:.2f} s "
                 f"({rate:,.0f} path-days/s wall); mean [95% CI over paths]\n{body}")
 
-    def _repr_html_(self) -> str:
-        from flowdesk.results import frame_html
-
-        return frame_html(self.summary(), self.table)
 
 
 def _aggregate(spec: SweepSpec, results: Sequence[dict[str, Any]]) -> tuple[pd.DataFrame,

@@ -12,8 +12,8 @@ import pandas as pd
 
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError
-from flowdesk.jsontools import jsonable
-from flowdesk.results import frame_html
+from flowdesk.results import Result
+from flowdesk.stats import last_observations
 from flowdesk.vol.forward import HORIZONS, MIN_BLOCK, forward_return_table
 from flowdesk.vol.regimes import (
     DEFAULT_THRESHOLDS,
@@ -34,22 +34,10 @@ from flowdesk.vol.termstructure import (
 )
 
 if TYPE_CHECKING:
-    import plotly.graph_objects as go
-
     from flowdesk.config import Settings
 
-__all__ = [
-    "ALL_INVERSIONS",
-    "BASELINE",
-    "DEFAULT_THRESHOLDS",
-    "HORIZONS",
-    "METHOD",
-    "REGIMES",
-    "SERIES",
-    "Thresholds",
-    "VixRegimes",
-    "VixRegimesResult",
-]
+# The package (flowdesk.vol) re-exports these with the thresholds and horizons.
+__all__ = ["ALL_INVERSIONS", "BASELINE", "METHOD", "SERIES", "VixRegimes", "VixRegimesResult"]
 
 #: Series the model loads, required first.
 SERIES = (*REQUIRED, *OPTIONAL)
@@ -70,10 +58,6 @@ METHOD = (
 )
 
 
-def _date(value: Any) -> str | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
-
-
 def _num(value: Any, digits: int = 4) -> float | None:
     if value is None or pd.isna(value) or not np.isfinite(float(value)):
         return None
@@ -81,7 +65,7 @@ def _num(value: Any, digits: int = 4) -> float | None:
 
 
 @dataclass(frozen=True, eq=False)
-class VixRegimesResult:
+class VixRegimesResult(Result):
     """VIX regimes as of one date (units in the package docstring).
 
     Attributes
@@ -100,7 +84,7 @@ class VixRegimesResult:
         All inversion episodes (:func:`~flowdesk.vol.termstructure.inversion_episodes`).
     forward
         Forward-return table (:func:`~flowdesk.vol.forward.forward_return_table`).
-    obs_date
+    last_obs
         Series id -> date of its last observation used (``None``: nothing published).
     n_boot, seed
         Bootstrap settings.
@@ -115,7 +99,7 @@ class VixRegimesResult:
     daily: pd.DataFrame
     episodes: pd.DataFrame
     forward: pd.DataFrame
-    obs_date: Mapping[str, pd.Timestamp | None] = field(default_factory=dict)
+    last_obs: Mapping[str, pd.Timestamp | None] = field(default_factory=dict)
     n_boot: int = 1000
     seed: int | None = 0
     notes: tuple[str, ...] = ()
@@ -185,13 +169,16 @@ class VixRegimesResult:
         return out
 
     def episodes_records(self, last: int = RECENT_EPISODES) -> list[dict[str, Any]]:
-        """The last ``last`` inversion episodes as JSON-ready dicts, newest first."""
+        """The last ``last`` inversion episodes as plain dicts, newest first.
+
+        Dates stay timestamps; :meth:`to_dict` writes them as ``YYYY-MM-DD``.
+        """
         rows = self.episodes.tail(last).iloc[::-1]
         return [
             {
-                "start": _date(r.start),
-                "end": _date(r.end),
-                "peak_date": _date(r.peak_date),
+                "start": r.start,
+                "end": r.end,
+                "peak_date": r.peak_date,
                 "peak_ratio": _num(r.peak_ratio),
                 "sessions": int(r.sessions),
                 "sp500_drawdown_at_peak": _num(r.drawdown_at_peak),
@@ -201,11 +188,11 @@ class VixRegimesResult:
             for r in rows.itertuples()
         ]
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary with stable keys; floats rounded to 4 decimals, NaN -> None.
+    def _payload(self, **options: Any) -> dict[str, Any]:
+        """Stable keys; floats rounded to 4 decimals.
 
         ``vix``, ``vix3m``, ``vix9d``, ``vvix`` and ``skew`` are each series' last
-        observation (dated in ``obs_date``); ``ratio_*``, ``realized_vol_21d``,
+        observation (dated in ``last_obs``); ``ratio_*``, ``realized_vol_21d``,
         ``sp500_drawdown`` and ``inputs`` are on ``inputs_date`` (the regime's
         session). ``forward_returns[group][str(horizon)]`` holds ``mean``,
         ``ci_low``, ``ci_high`` (percent), ``n`` (sessions) and ``episodes``.
@@ -222,13 +209,13 @@ class VixRegimesResult:
         }
         forward = self.forward
         span = forward[["start", "end"]].dropna() if len(forward) else forward
-        return jsonable({
+        return {
             "model": "VixRegimes",
-            "asof": _date(self.asof),
+            "asof": self.asof,
             "regime": self.regime,
             "regime_description": DESCRIPTIONS[self.regime],
-            "regime_date": _date(self.regime_date),
-            "inputs_date": _date(self.inputs_date),
+            "regime_date": self.regime_date,
+            "inputs_date": self.inputs_date,
             "vix": _num(self.last_value("VIX")),
             "vix3m": _num(self.last_value("VIX3M")),
             "vix9d": _num(self.last_value("VIX9D")),
@@ -251,12 +238,12 @@ class VixRegimesResult:
                 "interval": "95% moving-block bootstrap, percentile",
                 "n_boot": self.n_boot,
                 "seed": self.seed,
-                "sample_start": _date(span["start"].min()) if len(span) else None,
-                "sample_end": _date(span["end"].max()) if len(span) else None,
+                "sample_start": span["start"].min() if len(span) else None,
+                "sample_end": span["end"].max() if len(span) else None,
             },
-            "obs_date": {sid: _date(d) for sid, d in self.obs_date.items()},
+            "last_obs": dict(self.last_obs),
             "notes": list(self.notes),
-        })
+        }
 
     def inverted_share(self) -> float:
         """Share of sessions with a VIX/VIX3M ratio that were inverted (0-1)."""
@@ -272,6 +259,9 @@ class VixRegimesResult:
             row[f"{horizon}d % [95% CI]"] = cell
             row[f"{horizon}d days/episodes"] = f"{int(r['n'])}/{int(r['episodes'])}"
         return pd.DataFrame.from_dict(table, orient="index")
+
+    def _html_frame(self) -> pd.DataFrame:
+        return self._forward_display()
 
     def summary(self) -> str:
         """Plain-text regime, inputs, recent episodes, forward returns and the rules."""
@@ -301,22 +291,6 @@ class VixRegimesResult:
         if self.notes:
             lines += ["", "Notes:", *(f"- {n}" for n in self.notes)]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return frame_html(self.summary(), self._forward_display())
-
-    def plot(self, which: Literal["ratio", "forward"] = "ratio") -> go.Figure:
-        """``"ratio"``: VIX/VIX3M with regime shading; ``"forward"``: returns by regime."""
-        from flowdesk.report import figures_vol
-
-        makers = {"ratio": figures_vol.ratio_regime_figure,
-                  "forward": figures_vol.forward_returns_figure}
-        if which not in makers:
-            raise ConfigError(f"plot: unknown chart {which!r}; choose one of {sorted(makers)}")
-        return makers[which](self)
 
 
 class VixRegimes:
@@ -381,7 +355,7 @@ class VixRegimes:
         )
         classified = labels.index[labels != "unclassified"]
         regime_date = classified[-1] if len(classified) else None
-        obs = {sid: (data[sid].last_valid_index() if sid in data else None) for sid in SERIES}
+        obs = last_observations(data, SERIES)
         notes = []
         absent = [sid for sid in SERIES if obs[sid] is None]
         if absent:
@@ -395,14 +369,8 @@ class VixRegimes:
         return VixRegimesResult(
             asof=stamp if stamp is not None else data.index[-1],
             regime=labels.loc[regime_date] if regime_date is not None else "unclassified",
-            regime_date=regime_date,
-            thresholds=th,
-            daily=daily,
-            episodes=episodes,
-            forward=forward,
-            obs_date=obs,
-            n_boot=self.n_boot,
-            seed=self.seed,
+            regime_date=regime_date, thresholds=th, daily=daily, episodes=episodes,
+            forward=forward, last_obs=obs, n_boot=self.n_boot, seed=self.seed,
             notes=tuple(notes),
         )
 
