@@ -17,6 +17,7 @@ from flowdesk.data import load
 from flowdesk.errors import ConfigError, DataError, ModelError
 from flowdesk.flows.buyback_events import blackout_event_study
 from flowdesk.flows.buybacks import BuybackResult, Buybacks, EarningsModel
+from flowdesk.report.plotting import plot
 from flowdesk.stats import block_bootstrap_sums
 
 # --- a two-company toy calendar ------------------------------------------------
@@ -315,7 +316,7 @@ def test_summary_plot_and_json(model_fit: BuybackResult) -> None:
     d = model_fit.to_dict()
     assert d["latest"]["asof"] == "2025-12-31" and d["latest"]["window"] in ("open", "blackout")
     assert len(d["windows"]) == len(model_fit.windows())
-    fig = model_fit.plot()
+    fig = plot(model_fit)
     assert len(fig.data) == 3
 
 

@@ -24,6 +24,7 @@ from flowdesk.flows.cta import (
     positions_along,
 )
 from flowdesk.flows.cta_signals import TrendSpec, ewm_weight_into, trend_forecasts
+from flowdesk.report.plotting import plot
 
 AUM = AumBand(200.0, 350.0, 500.0)
 PROPS = settings(max_examples=30, deadline=None,
@@ -407,10 +408,10 @@ def test_summary_frame_html_plot(book: CTAResult) -> None:
     assert "<table" in book._repr_html_()
     history = book.to_frame("history")
     assert history.index.names == ["date", "asset"]
-    fig = book.plot("SP500")
+    fig = plot(book, asset="SP500")
     assert len(fig.data) == 7 and "SP500" in fig.layout.title.text
     with pytest.raises(ModelError):
-        book.plot("XYZ")
+        plot(book, asset="XYZ")
 
 
 # --- real data -------------------------------------------------------------------------------

@@ -74,8 +74,8 @@ def _check_flow_block(block: dict[str, Any]) -> None:
 def test_json_contract_keys_and_types(latest: dict[str, Any]) -> None:
     json.dumps(latest, allow_nan=False)  # strictly JSON: NaN became null
     assert latest["asof"] == ASOF and latest["session"] == ASOF
-    assert set(latest["obs_date"]) == set(CTA_UNIVERSE)
-    assert latest["obs_date"]["SP500"] == ASOF
+    assert set(latest["last_obs"]) == set(CTA_UNIVERSE)
+    assert latest["last_obs"]["SP500"] == ASOF
     cta = latest["cta"]
     assert set(cta["assets"]) == set(CTA_UNIVERSE)
     for entry in cta["assets"].values():
@@ -222,7 +222,7 @@ def test_past_dates_work_and_show_deleveraged_vol_control(estimates: dict[str, A
         json.dumps(d, allow_nan=False)
         _check_flow_block(d["cta"]["flows"])
     old = estimates["2008-10-10"].to_dict()
-    assert old["obs_date"]["BTC"] is None
+    assert old["last_obs"]["BTC"] is None
     assert old["cta"]["assets"]["BTC"]["pivots"]["short"] is None
     assert any("BTC" in n for n in old["notes"])
 

@@ -28,6 +28,7 @@ from flowdesk.flows.volcontrol import (
     VolControlResult,
 )
 from flowdesk.flows.volcontrol_trigger import vol_trigger
+from flowdesk.report.plotting import plot
 
 AUM = AumBand(200.0, 600.0, 2000.0)
 SQRT252 = math.sqrt(252.0)
@@ -478,7 +479,7 @@ def test_summary_frame_html_plot(real_fit: VolControlResult) -> None:
     frame = real_fit.to_frame()
     assert {"aggregate", "percentile", "flow_base_bn", "vol_ewma94"} <= set(frame.columns)
     assert "<pre>" in real_fit._repr_html_()
-    fig = real_fit.plot()
+    fig = plot(real_fit)
     assert len(fig.data) == 2
 
 

@@ -8,7 +8,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
+import flowdesk
 from flowdesk.config import clear_settings_cache
+from flowdesk.errors import ConfigError
 from flowdesk.flows.desk import FlowsDesk, FlowsDeskResult
 from flowdesk.report import figures_flows
 from flowdesk.report.html import render_section
@@ -146,6 +148,25 @@ def test_history_figures_use_percentile_axis(result: FlowsDeskResult) -> None:
         assert pct.yaxis == "y2" and all(0.0 <= v <= 100.0 for v in pct.y)
         assert tuple(fig.layout.yaxis2.range) == (0, 100)
         assert pd.Timestamp(fig.data[0].x[-1]) == pd.Timestamp(ASOF)
+
+
+def test_plot_picks_the_desk_charts_by_name(result: FlowsDeskResult) -> None:
+    # The default chart is the scenario bars (the desk's old plot()).
+    default = flowdesk.plot(result)
+    assert default.layout.title.text == figures_flows.scenario_figure(result).layout.title.text
+    titles = {"vol_control": "Vol-control exposure", "cta": "CTA S&P 500 positioning",
+              "ladder": "S&P 500 pivot ladder", "buybacks": "Buyback blackout calendar"}
+    for which, title in titles.items():
+        assert flowdesk.plot(result, which).layout.title.text.startswith(title), which
+    recent = flowdesk.plot(result, "vol_control", years=1)
+    assert pd.Timestamp(recent.data[0].x[0]) > pd.Timestamp(ASOF) - pd.DateOffset(years=1)
+
+
+def test_plot_names_the_choices_for_an_unknown_chart(result: FlowsDeskResult) -> None:
+    with pytest.raises(ConfigError, match="FlowsDeskResult has no chart 'pie'") as err:
+        flowdesk.plot(result, "pie")
+    for name in ("scenarios", "vol_control", "cta", "ladder", "buybacks"):
+        assert name in str(err.value)
 
 
 def test_build_on_a_past_date() -> None:

@@ -16,22 +16,15 @@ import pandas as pd
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import DataError, ModelError
 from flowdesk.flows.buybacks import BLACKOUT_THRESHOLD, BuybackResult
-from flowdesk.jsontools import jsonable
-from flowdesk.results import frame_html
+from flowdesk.flows.common import ci_verdict
+from flowdesk.results import Result
 from flowdesk.stats import block_bootstrap_sums
 
 __all__ = ["EventStudyResult", "blackout_event_study"]
 
-def _verdict(low: float, high: float, what: str) -> str:
-    if low > 0:
-        return f"{what} is positive: open-window returns are higher (95% CI excludes zero)"
-    if high < 0:
-        return f"{what} is negative: blackout-window returns are higher (95% CI excludes zero)"
-    return f"{what} is not distinguishable from zero (95% CI includes zero)"
-
 
 @dataclass(frozen=True, eq=False)
-class EventStudyResult:
+class EventStudyResult(Result):
     """Index returns in open vs blackout windows, with block-bootstrap intervals.
 
     Attributes
@@ -59,8 +52,8 @@ class EventStudyResult:
         """The per-window statistics (a copy)."""
         return self.table.copy()
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready results, floats rounded to 6 decimals."""
+    def _payload(self, **options: Any) -> dict[str, Any]:
+        """Results per horizon, floats rounded to 6 decimals."""
         horizons: dict[str, Any] = {}
         for h, diff in self.differences.iterrows():
             entry: dict[str, Any] = {}
@@ -74,18 +67,16 @@ class EventStudyResult:
             }
             entry["verdict"] = diff["verdict"]
             horizons[str(h)] = entry
-        return jsonable(
-            {
-                "model": "blackout_event_study",
-                "start": self.start,
-                "end": self.end,
-                "threshold": BLACKOUT_THRESHOLD,
-                "block": self.block,
-                "n_boot": self.n_boot,
-                "seed": self.seed,
-                "horizons": horizons,
-            }
-        )
+        return {
+            "model": "blackout_event_study",
+            "start": self.start,
+            "end": self.end,
+            "threshold": BLACKOUT_THRESHOLD,
+            "block": self.block,
+            "n_boot": self.n_boot,
+            "seed": self.seed,
+            "horizons": horizons,
+        }
 
     def summary(self) -> str:
         """Plain-text table and the verdicts, derived from the intervals."""
@@ -106,11 +97,8 @@ class EventStudyResult:
             )
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return frame_html(self.summary(), self.differences)
+    def _html_frame(self) -> pd.DataFrame:
+        return self.differences
 
 
 def blackout_event_study(
@@ -189,7 +177,14 @@ def blackout_event_study(
             "annualised_pct": point * periods,
             "ci_low": low,
             "ci_high": high,
-            "verdict": _verdict(low, high, "the difference"),
+            "verdict": ci_verdict(
+                low, high, 0.0,
+                above="the difference is positive: open-window returns are higher "
+                "(95% CI excludes zero)",
+                below="the difference is negative: blackout-window returns are higher "
+                "(95% CI excludes zero)",
+                across="the difference is not distinguishable from zero (95% CI includes zero)",
+            ),
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index = pd.MultiIndex.from_tuples(table.index, names=["horizon", "window"])

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -28,10 +28,7 @@ import pandas as pd
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError, ModelError
 from flowdesk.jsontools import jsonable
-from flowdesk.results import frame_html
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
+from flowdesk.results import Result
 
 __all__ = [
     "BLACKOUT_THRESHOLD",
@@ -398,7 +395,7 @@ def _check_earnings(table: pd.DataFrame, grid: pd.DatetimeIndex) -> pd.DataFrame
 
 
 @dataclass(frozen=True, eq=False)
-class BuybackResult:
+class BuybackResult(Result):
     """Buyback blackout share and demand (see :class:`Buybacks` for the formulas).
 
     Attributes
@@ -487,18 +484,15 @@ class BuybackResult:
             }
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary: options, latest state and windows."""
-        windows = self.windows()
-        return jsonable(
-            {
-                "model": "Buybacks",
-                "params": dict(self.params),
-                "latest": self.latest(),
-                "quarters_from_data": list(self.quarters_from_data),
-                "windows": [dict(r) for r in windows.to_dict("records")],
-            }
-        )
+    def _payload(self, **options: Any) -> dict[str, Any]:
+        """Options, latest state and windows."""
+        return {
+            "model": "Buybacks",
+            "params": dict(self.params),
+            "latest": self.latest(),
+            "quarters_from_data": list(self.quarters_from_data),
+            "windows": [dict(r) for r in self.windows().to_dict("records")],
+        }
 
     def summary(self) -> str:
         """Plain-text summary with units and the demand formula."""
@@ -534,24 +528,5 @@ class BuybackResult:
             ]
         )
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return frame_html(self.summary(), self.windows().tail(12))
-
-    def plot(self) -> go.Figure:
-        """Blackout share (strip, 50% line) above the implied daily demand."""
-        import plotly.graph_objects as go
-        from plotly.subplots import make_subplots
-
-        d = self.daily
-        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.4, 0.6])
-        for col, name in (("blackout_share", "companies"), ("blackout_share_weighted", "dollars")):
-            fig.add_trace(go.Scatter(x=d.index, y=d[col], name=f"in blackout ({name})"), 1, 1)
-        fig.add_hline(y=BLACKOUT_THRESHOLD, line_dash="dot", row=1, col=1)
-        fig.add_trace(go.Scatter(x=d.index, y=d["daily_demand_bn"], name="demand"), 2, 1)
-        fig.update_yaxes(title_text="share", range=[0, 1], row=1, col=1)
-        fig.update_yaxes(title_text="USD bn/session", row=2, col=1)
-        fig.update_layout(title="S&P 500 buyback blackout and implied demand")
-        return fig
+    def _html_frame(self) -> pd.DataFrame:
+        return self.windows().tail(12)

@@ -24,6 +24,7 @@ __all__ = [
     "AumBand",
     "Band",
     "check_prices",
+    "ci_verdict",
     "expanding_percentile",
     "percentile_of_last",
 ]
@@ -198,3 +199,24 @@ def check_prices(
         if np.isinf(col.to_numpy()).any():
             raise DataError(f"{name}: asset {column} has an infinite value")
     return frame
+
+
+def ci_verdict(low: float, high: float, reference: float, *, above: str, below: str,
+               across: str) -> str:
+    """The sentence for where a 95% interval ``[low, high]`` lies against ``reference``.
+
+    Parameters
+    ----------
+    low, high
+        Interval bounds (a bootstrap percentile interval).
+    reference
+        The value of no effect (0 for a difference, 1 for a ratio).
+    above, below, across
+        The verdicts when the interval lies wholly above or below ``reference``,
+        or contains it (NaN bounds count as containing it).
+    """
+    if low > reference:
+        return above
+    if high < reference:
+        return below
+    return across

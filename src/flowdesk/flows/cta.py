@@ -67,7 +67,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -94,10 +94,7 @@ from flowdesk.flows.cta_signals import (
 )
 from flowdesk.flows.kernels import span_to_alpha
 from flowdesk.jsontools import jsonable
-from flowdesk.results import frame_html
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
+from flowdesk.results import Result
 
 __all__ = [
     "CTA",
@@ -351,7 +348,7 @@ def _label(name: str) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class CTAResult:
+class CTAResult(Result):
     """Output of :meth:`CTA.fit`; frames are dates x assets.
 
     Attributes
@@ -588,6 +585,10 @@ class CTAResult:
         }
         return jsonable(out)
 
+    def _payload(self, **options: Any) -> dict[str, Any]:
+        """``{"model": "CTA", **latest()}``: the last date's snapshot (:meth:`latest`)."""
+        return {"model": "CTA", **self.latest()}
+
     def to_frame(self, which: Literal["latest", "history"] = "latest") -> pd.DataFrame:
         """Tables of the result.
 
@@ -659,47 +660,6 @@ class CTAResult:
         if notes:
             lines += ["", "Missing:", *notes]
         return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        return frame_html(self.summary(), self.to_frame())
-
-    def plot(self, asset: Any, years: float | None = 3.0) -> go.Figure:
-        """Price with its pivot levels, and the position as % of max.
-
-        Parameters
-        ----------
-        asset
-            Column to plot.
-        years
-            Trailing years shown (``None``: all).
-        """
-        import plotly.graph_objects as go
-        from plotly.subplots import make_subplots
-
-        if asset not in self.prices.columns:
-            raise ModelError(f"unknown asset {asset!r}; have {self.assets}")
-        start = self.asof - pd.Timedelta(days=365.25 * years) if years else self.prices.index[0]
-        sl = slice(start, None)
-        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35],
-                            vertical_spacing=0.05)
-        price = self.prices[asset].loc[sl]
-        fig.add_trace(go.Scatter(x=price.index, y=price, name=str(asset)), row=1, col=1)
-        for name, frame in self.pivots.items():
-            line = frame[asset].loc[sl]
-            fig.add_trace(go.Scatter(x=line.index, y=line, name=f"EWMAC pivot {_label(name)}",
-                                     line={"dash": "dash", "width": 1}), row=1, col=1)
-        long_name = max(self.model.windows, key=lambda w: w.lookback).name
-        tsp = self.tsmom_pivots[long_name][asset].loc[sl]
-        fig.add_trace(go.Scatter(x=tsp.index, y=tsp, name=f"TSMOM pivot {_label(long_name)}",
-                                 line={"dash": "dot", "width": 1}), row=1, col=1)
-        pct = self.position_pct[asset].loc[sl]
-        fig.add_trace(go.Scatter(x=pct.index, y=pct, name="position % of max", fill="tozeroy"),
-                      row=2, col=1)
-        fig.update_yaxes(title_text="price", row=1, col=1)
-        fig.update_yaxes(title_text="% of max", range=[-100, 100], row=2, col=1)
-        fig.update_layout(title=f"CTA trend book: {asset} as of {self.asof:%Y-%m-%d}",
-                          hovermode="x unified")
-        return fig
 
 
 _UNITS = {

@@ -1,10 +1,12 @@
 """The flows desk: who must buy or sell, how much, and at what levels, on one date.
 
-Orchestration only: :meth:`FlowsDesk.estimate` loads the data published by
-``asof``, runs the existing flow models (:mod:`flowdesk.flows.volcontrol`,
+The package's orchestrator and its only module that reads data:
+:meth:`FlowsDesk.estimate` loads the series published by ``asof`` through
+:mod:`flowdesk.data`, fits the models beside it (:mod:`~flowdesk.flows.volcontrol`,
 :mod:`~flowdesk.flows.cta`, :mod:`~flowdesk.flows.buybacks`,
 :mod:`~flowdesk.flows.stops`) and projects their flows with
-:func:`flowdesk.flows.scenarios.project`. No model arithmetic lives here.
+:func:`~flowdesk.flows.scenarios.project`. No model arithmetic lives here, and no
+pictures: the desk's charts are in :mod:`flowdesk.report.figures_flows`.
 
 Conventions (printed by ``summary()`` and returned by ``to_dict()``: :data:`CONVENTIONS`)
 -----------------------------------------------------------------------------------
@@ -31,12 +33,9 @@ import pandas as pd
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError
 from flowdesk.flows.common import AumBand, expanding_percentile
-from flowdesk.jsontools import jsonable
-from flowdesk.results import frame_html
+from flowdesk.results import Result
 
 if TYPE_CHECKING:
-    import plotly.graph_objects as go
-
     from flowdesk.config import Settings
     from flowdesk.flows.buybacks import BuybackResult, Buybacks
     from flowdesk.flows.cta import CTA, CTAResult
@@ -78,7 +77,7 @@ CONVENTIONS: dict[str, str] = {
 
 
 @dataclass(frozen=True, eq=False)
-class FlowsDeskResult:
+class FlowsDeskResult(Result):
     """One date's positioning and projected flows (conventions: :data:`CONVENTIONS`).
 
     Attributes
@@ -98,8 +97,11 @@ class FlowsDeskResult:
         Per session: ``vc_exposure``, ``vc_percentile``, ``cta_sp500_position``,
         ``cta_sp500_pct_of_max``, ``cta_sp500_percentile``, ``cta_net_equity``,
         ``cta_net_equity_percentile`` (fractions of AUM, percent of max, 0-100).
-    daily_sigma, obs_date
-        Tape sigma per CTA asset (fraction); last observation of each input by ``asof``.
+    daily_sigma
+        Tape sigma per CTA asset (fraction).
+    last_obs
+        Series id -> date of its last observation published by ``asof`` (``None``:
+        nothing published yet); the freshness of every input.
     universe, asset
         CTA universe; the asset the per-asset output is filtered to (``None``: all).
     notes, params
@@ -121,7 +123,7 @@ class FlowsDeskResult:
     stops: pd.DataFrame
     history: pd.DataFrame
     daily_sigma: pd.Series
-    obs_date: dict[str, pd.Timestamp | None]
+    last_obs: dict[str, pd.Timestamp | None]
     universe: tuple[str, ...]
     asset: str | None = None
     notes: tuple[str, ...] = ()
@@ -150,13 +152,18 @@ class FlowsDeskResult:
             entry["by_asset"] = {a: by_asset.get(a, missing) for a in self.shown_assets}
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready desk output.
+    @property
+    def obs_date(self) -> dict[str, pd.Timestamp | None]:
+        """Old name of :attr:`last_obs`, kept until the report's flows section reads it."""
+        return self.last_obs
+
+    def _payload(self, **options: Any) -> dict[str, Any]:
+        """The desk output behind :meth:`~flowdesk.results.Result.to_dict`.
 
         Returns
         -------
         dict
-            ``{"model", "asof", "session", "spot", "obs_date", "vol_control": {"exposure",
+            ``{"model", "asof", "session", "spot", "last_obs", "vol_control": {"exposure",
             "percentile", "exposure_bn", "by_cohort", "vol", "flow_1d", "aum_bn", "triggers",
             "daily_sigma", "flows"}, "cta": {"assets": {id: {"position", "position_pct",
             "percentile", "pivots": {"short", "medium", "6m", "long"}, "tsmom_pivots",
@@ -180,13 +187,13 @@ class FlowsDeskResult:
         cta_out["daily_sigma"] = {a: self.daily_sigma.get(a, np.nan) for a in self.shown_assets}
         cta_out["flows"] = self._cta_flows_dict()
         buybacks = {**self.buyback_snapshot, "flows_bn": dict(self.buyback_flows)}
-        return jsonable({
+        return {
             "model": "FlowsDesk", "asof": self.asof, "session": self.session,
-            "spot": round(self.spot, 2), "obs_date": dict(self.obs_date),
+            "spot": round(self.spot, 2), "last_obs": dict(self.last_obs),
             "vol_control": vol_control, "cta": cta_out, "buybacks": buybacks,
             "stops": self.stops.round(4).to_dict("records"), "notes": list(self.notes),
             "conventions": dict(CONVENTIONS), "params": dict(self.params),
-        })
+        }
 
     def to_frame(self) -> pd.DataFrame:
         """The desk table: one row per actor, flows in USD bn by AUM case.
@@ -264,17 +271,6 @@ class FlowsDeskResult:
             lines += ["", "Notes:", *(f"- {n}" for n in self.notes)]
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return frame_html(self.summary(), self.to_frame())
-
-    def plot(self) -> go.Figure:
-        """Scenario bars of the projected flows (see :mod:`flowdesk.report.figures_flows`)."""
-        from flowdesk.report.figures_flows import scenario_figure
-
-        return scenario_figure(self)
 
 
 class FlowsDesk:
@@ -430,7 +426,7 @@ class FlowsDesk:
             cta_snapshot=cta_snap, buyback_snapshot=bb.latest(session),
             buyback_flows={"1w": float(demand.iloc[:5].sum()),
                            "1m": float(demand.iloc[:21].sum())},
-            stops=stops, history=history, daily_sigma=sigma, obs_date=obs,
+            stops=stops, history=history, daily_sigma=sigma, last_obs=obs,
             universe=universe, asset=chosen, notes=tuple(notes),
             params={"n_paths": self.n_paths, "sigmas_per_day": self.sigmas_per_day,
                     "seed": self.seed, "sigma_window": SIGMA_WINDOW, "mc_sessions": MC_SESSIONS,

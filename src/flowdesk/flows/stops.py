@@ -24,9 +24,8 @@ import pandas as pd
 
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError, ModelError
-from flowdesk.flows.common import check_prices
-from flowdesk.jsontools import jsonable
-from flowdesk.results import frame_html
+from flowdesk.flows.common import check_prices, ci_verdict
+from flowdesk.results import Result
 from flowdesk.stats import block_bootstrap_sums
 
 __all__ = [
@@ -212,23 +211,26 @@ def _ci(boot: np.ndarray) -> tuple[float, float]:
 
 
 def _follow_verdict(low: float, high: float) -> str:
-    if low > 0:
-        return "moves continue in the crossing direction the next day (95% CI above 0)"
-    if high < 0:
-        return "moves reverse the next day (95% CI below 0)"
-    return "no next-day continuation or reversal distinguishable from zero (CI includes 0)"
+    return ci_verdict(
+        low, high, 0.0,
+        above="moves continue in the crossing direction the next day (95% CI above 0)",
+        below="moves reverse the next day (95% CI below 0)",
+        across="no next-day continuation or reversal distinguishable from zero (CI includes 0)",
+    )
 
 
 def _ratio_verdict(low: float, high: float, control: str) -> str:
-    if low > 1:
-        return f"next-day moves after crossings are larger than after {control} (95% CI above 1)"
-    if high < 1:
-        return f"next-day moves after crossings are smaller than after {control} (95% CI below 1)"
-    return f"next-day moves after crossings are not distinguishable from {control} (CI includes 1)"
+    after = "next-day moves after crossings are"
+    return ci_verdict(
+        low, high, 1.0,
+        above=f"{after} larger than after {control} (95% CI above 1)",
+        below=f"{after} smaller than after {control} (95% CI below 1)",
+        across=f"{after} not distinguishable from {control} (CI includes 1)",
+    )
 
 
 @dataclass(frozen=True, eq=False)
-class CrossingResult:
+class CrossingResult(Result):
     """Next-day absolute returns after level crossings vs two controls.
 
     Attributes
@@ -254,16 +256,14 @@ class CrossingResult:
         """The per-day table (a copy)."""
         return self.days.copy()
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready statistics, verdicts and options."""
-        return jsonable(
-            {
-                "model": "crossing_study",
-                "kind": self.kind,
-                **self.stats,
-                "params": dict(self.params),
-            }
-        )
+    def _payload(self, **options: Any) -> dict[str, Any]:
+        """Statistics, verdicts and options."""
+        return {
+            "model": "crossing_study",
+            "kind": self.kind,
+            **self.stats,
+            "params": dict(self.params),
+        }
 
     def summary(self) -> str:
         """Plain-text results and verdicts derived from the intervals."""
@@ -289,11 +289,8 @@ class CrossingResult:
             ]
         )
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return frame_html(self.summary(), self.days.tail(10))
+    def _html_frame(self) -> pd.DataFrame:
+        return self.days.tail(10)
 
 
 def crossing_study(

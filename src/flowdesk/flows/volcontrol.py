@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -42,15 +42,13 @@ from flowdesk.flows.volcontrol_trigger import (
     cohort_target,
     daily_variances,
     estimator_vol,
+    locate_session,
     project_exposure,
     vol_trigger,
     weighted_sum,
 )
 from flowdesk.jsontools import jsonable
-from flowdesk.results import frame_html
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
+from flowdesk.results import Result
 
 __all__ = [
     "DEFAULT_COHORTS",
@@ -170,7 +168,7 @@ def _lagged(values: np.ndarray, lag: int) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class VolControlResult:
+class VolControlResult(Result):
     """Fitted vol-control positioning (conventions in the module docstring).
 
     Attributes
@@ -218,18 +216,6 @@ class VolControlResult:
         """Date of the last close used."""
         return self.prices.index[-1]
 
-    def _locate(self, asof: Any | None) -> pd.Timestamp:
-        if asof is None:
-            return self.asof
-        try:
-            stamp = pd.Timestamp(asof)
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"asof: invalid date {asof!r}") from exc
-        pos = self.prices.index.searchsorted(stamp, side="right") - 1
-        if pos < 0:
-            raise DataError(f"asof {stamp:%Y-%m-%d} is before the first close")
-        return self.prices.index[pos]
-
     def triggers(
         self, amounts_bn: Sequence[float] = (5.0, 10.0, 25.0), *, asof: Any | None = None
     ) -> VolTriggers:
@@ -248,7 +234,7 @@ class VolControlResult:
             "flow_1d": {"low","base","high"}, "aum_bn", "triggers"}`` with exposures
             as fractions of AUM, vol annualised, dollars in USD bn (NaN -> None).
         """
-        day = self._locate(asof)
+        day = locate_session(self.prices.index, asof)
         row = self.exposure.loc[day]
         flow = self.flow.loc[day]
         try:
@@ -344,36 +330,12 @@ class VolControlResult:
         lines.append(CONVENTIONS)
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _payload(self, **options: Any) -> dict[str, Any]:
+        """The snapshot on the last close (:meth:`at`)."""
+        return self.at(None)
 
-    def _repr_html_(self) -> str:
-        return frame_html(self.summary(), self.to_frame().tail(10))
-
-    def plot(self) -> go.Figure:
-        """Aggregate exposure (left axis, fraction of AUM) and its percentile (right)."""
-        import plotly.graph_objects as go
-
-        fig = go.Figure()
-        agg = self.exposure["aggregate"].dropna()
-        fig.add_trace(go.Scatter(x=agg.index, y=agg.to_numpy(), name="aggregate exposure"))
-        pct = self.percentile.dropna()
-        fig.add_trace(
-            go.Scatter(
-                x=pct.index,
-                y=pct.to_numpy(),
-                name="percentile",
-                yaxis="y2",
-                line={"dash": "dot", "width": 1},
-            )
-        )
-        fig.update_layout(
-            title=f"Vol-control exposure as of {self.asof:%Y-%m-%d}",
-            yaxis={"title": "exposure (fraction of AUM)"},
-            yaxis2={"title": "percentile", "overlaying": "y", "side": "right", "range": [0, 100]},
-            hovermode="x unified",
-        )
-        return fig
+    def _html_frame(self) -> pd.DataFrame:
+        return self.to_frame().tail(10)
 
 
 def _r(value: Any, digits: int = 4) -> float:

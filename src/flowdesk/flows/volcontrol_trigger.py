@@ -31,20 +31,26 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from flowdesk.errors import ConfigError, DataError, ModelError
 from flowdesk.flows import kernels
-from flowdesk.flows.common import Band
+from flowdesk.flows.common import AumBand, Band
 from flowdesk.jsontools import jsonable
+from flowdesk.results import Result
 
-if TYPE_CHECKING:
-    from flowdesk.flows.volcontrol import VolCohort, VolControlResult
-
-__all__ = ["TriggerLevel", "VolTriggers", "project_exposure", "vol_trigger"]
+__all__ = [
+    "Cohort",
+    "FittedVolControl",
+    "TriggerLevel",
+    "VolTriggers",
+    "locate_session",
+    "project_exposure",
+    "vol_trigger",
+]
 
 #: Trading sessions per year used to annualise daily volatility.
 ANNUALISATION = 252
@@ -55,6 +61,89 @@ WINDOWS = {"close21": 21, "close63": 63}
 #: Returns needed before every estimator is reported (also the ``ewma94`` warm-up).
 WARMUP = 63
 _FINE = 129  # grid points across the non-monotone zone around zero
+
+# --- what the mechanics read -------------------------------------------------------
+# Protocols rather than the classes of flowdesk.flows.volcontrol, so that the
+# dependency runs one way: volcontrol imports this module, never the reverse.
+
+
+class Cohort(Protocol):
+    """The options of one group of funds (:class:`~flowdesk.flows.volcontrol.VolCohort`)."""
+
+    @property
+    def name(self) -> str:
+        """Label of the cohort."""
+
+    @property
+    def target_vol(self) -> float:
+        """Annualised volatility target, a fraction."""
+
+    @property
+    def estimator(self) -> str:
+        """``close21``, ``close63``, ``ewma94`` or ``max21_63``."""
+
+    @property
+    def cap(self) -> float:
+        """Maximum exposure, a fraction of AUM."""
+
+    @property
+    def lag(self) -> int:
+        """Rebalance lag in sessions."""
+
+    @property
+    def weight(self) -> float:
+        """Share of the industry's AUM."""
+
+
+class FittedVolControl(Protocol):
+    """A fitted state (:class:`~flowdesk.flows.volcontrol.VolControlResult`)."""
+
+    @property
+    def prices(self) -> pd.Series:
+        """S&P 500 closes fitted on (index points)."""
+
+    @property
+    def log_returns(self) -> pd.Series:
+        """Daily log returns of those closes (first row NaN)."""
+
+    @property
+    def daily_var(self) -> pd.DataFrame:
+        """Daily variances of ``close21``, ``close63`` and ``ewma94``."""
+
+    @property
+    def target(self) -> pd.DataFrame:
+        """Exposure each cohort wants before its lag (fraction of AUM)."""
+
+    @property
+    def cohorts(self) -> Sequence[Cohort]:
+        """The industry mix."""
+
+    @property
+    def aum(self) -> AumBand:
+        """Industry AUM band, USD bn."""
+
+
+def locate_session(sessions: pd.DatetimeIndex, asof: Any | None) -> pd.Timestamp:
+    """The last of ``sessions`` on or before ``asof`` (``None``: the last one).
+
+    Raises
+    ------
+    ConfigError
+        ``asof`` is not a date.
+    DataError
+        ``asof`` is before the first session.
+    """
+    if asof is None:
+        return sessions[-1]
+    try:
+        stamp = pd.Timestamp(asof)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"asof: invalid date {asof!r}") from exc
+    pos = sessions.searchsorted(stamp, side="right") - 1
+    if pos < 0:
+        raise DataError(f"asof {stamp:%Y-%m-%d} is before the first close")
+    return sessions[pos]
+
 
 # --- estimators (shared by fit and every continuation) ------------------------------
 
@@ -71,14 +160,14 @@ def estimator_vol(name: str, vols: dict[str, np.ndarray]) -> np.ndarray:
     return vols[name]
 
 
-def cohort_target(cohort: VolCohort, vol: np.ndarray) -> np.ndarray:
+def cohort_target(cohort: Cohort, vol: np.ndarray) -> np.ndarray:
     """``min(cap, target_vol / vol)``; a zero estimate gives the cap, NaN stays NaN."""
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(vol > 0.0, cohort.target_vol / vol, np.inf)
     return np.where(np.isnan(vol), np.nan, np.minimum(cohort.cap, ratio))
 
 
-def weighted_sum(cohorts: Sequence[VolCohort], values: Sequence[np.ndarray]) -> np.ndarray:
+def weighted_sum(cohorts: Sequence[Cohort], values: Sequence[np.ndarray]) -> np.ndarray:
     """AUM-weighted sum of per-cohort arrays, added in cohort order."""
     total = cohorts[0].weight * values[0]
     for c, v in zip(cohorts[1:], values[1:], strict=True):
@@ -86,7 +175,7 @@ def weighted_sum(cohorts: Sequence[VolCohort], values: Sequence[np.ndarray]) -> 
     return total
 
 
-def base_estimators(cohorts: Iterable[VolCohort]) -> set[str]:
+def base_estimators(cohorts: Iterable[Cohort]) -> set[str]:
     """The base estimators (close21, close63, ewma94) the cohorts need."""
     needed: set[str] = set()
     for c in cohorts:
@@ -130,7 +219,7 @@ def _path_panel(paths: np.ndarray) -> np.ndarray:
     return arr
 
 
-def project_exposure(result: VolControlResult, paths: np.ndarray) -> np.ndarray:
+def project_exposure(result: FittedVolControl, paths: np.ndarray) -> np.ndarray:
     """Aggregate exposure held along future S&P 500 paths.
 
     Parameters
@@ -172,7 +261,7 @@ def project_exposure(result: VolControlResult, paths: np.ndarray) -> np.ndarray:
 
 
 def _path_vols(
-    result: VolControlResult, path_r: np.ndarray, needed: set[str]
+    result: FittedVolControl, path_r: np.ndarray, needed: set[str]
 ) -> dict[str, np.ndarray]:
     """Annualised estimates at each path close, continuing the fitted state."""
     horizon, n_paths = path_r.shape
@@ -248,7 +337,7 @@ class TriggerLevel:
 
 
 @dataclass(frozen=True)
-class VolTriggers:
+class VolTriggers(Result):
     """One-day vol triggers as of ``asof`` (module docstring for the definitions).
 
     Attributes
@@ -283,26 +372,24 @@ class VolTriggers:
         rows = [{k: getattr(lv, k) for k in keys} for lv in self.levels]
         return pd.DataFrame(rows).set_index(["side", "amount_bn"])
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (shape in :meth:`VolControlResult.at`)."""
+    def _payload(self, **options: Any) -> dict[str, Any]:
+        """Levels and trades (shape in :meth:`flowdesk.flows.volcontrol.VolControlResult.at`)."""
         basis = (
             f"base AUM {self.base_aum_bn:g} USD bn; move = tomorrow's close vs today's "
             f"(simple return), searched within ±{self.max_move:.0%}; lag-L cohorts trade "
             "on session T+1+L"
         )
         max_buy = {**self.max_buy.to_dict(), "at_return": round(self.max_buy_return, 6)}
-        return jsonable(
-            {
-                "asof": self.asof,
-                "close": round(self.close, 2),
-                "basis": basis,
-                "flat_tape_bn": self.flat_tape.to_dict(),
-                "max_buy_bn": max_buy,
-                "committed_bn": {k: b.to_dict() for k, b in self.committed.items()},
-                "sell": [lv.to_dict() for lv in self.levels if lv.side == "sell"],
-                "buy": [lv.to_dict() for lv in self.levels if lv.side == "buy"],
-            }
-        )
+        return {
+            "asof": self.asof,
+            "close": round(self.close, 2),
+            "basis": basis,
+            "flat_tape_bn": self.flat_tape.to_dict(),
+            "max_buy_bn": max_buy,
+            "committed_bn": {k: b.to_dict() for k, b in self.committed.items()},
+            "sell": [lv.to_dict() for lv in self.levels if lv.side == "sell"],
+            "buy": [lv.to_dict() for lv in self.levels if lv.side == "buy"],
+        }
 
     def summary(self) -> str:
         """Plain-text table with units."""
@@ -351,7 +438,7 @@ def _fine(start: float, stop: float) -> list[float]:
 class _OneDay:
     """State at ``T``; tomorrow's forced trade as a function of its log return ``x``."""
 
-    cohorts: tuple[VolCohort, ...]
+    cohorts: tuple[Cohort, ...]
     targets: np.ndarray  # target per cohort at T
     windows: dict[str, tuple[float, float, int]]  # name -> (mean, sum sq dev, k) retained
     ewma_var: float
@@ -445,7 +532,7 @@ class _OneDay:
         return self.level("buy", amount, down, up, reason)
 
 
-def _state(result: VolControlResult, pos: int, max_move: float) -> _OneDay:
+def _state(result: FittedVolControl, pos: int, max_move: float) -> _OneDay:
     targets = result.target.iloc[pos][[c.name for c in result.cohorts]].to_numpy(float)
     ewma = float(result.daily_var["ewma94"].iloc[pos])
     if np.isnan(targets).any() or math.isnan(ewma):
@@ -458,11 +545,13 @@ def _state(result: VolControlResult, pos: int, max_move: float) -> _OneDay:
         mean = float(np.mean(kept))
         windows[name] = (mean, float(np.sum((kept - mean) ** 2)), window - 1)
     close = float(result.prices.iloc[pos])
-    return _OneDay(result.cohorts, targets, windows, ewma, close, result.aum.base_bn, max_move)
+    return _OneDay(
+        tuple(result.cohorts), targets, windows, ewma, close, result.aum.base_bn, max_move
+    )
 
 
 def vol_trigger(
-    result: VolControlResult,
+    result: FittedVolControl,
     amounts_bn: Sequence[float] = (5.0, 10.0, 25.0),
     *,
     asof: Any | None = None,
@@ -473,7 +562,7 @@ def vol_trigger(
     Parameters
     ----------
     result
-        A fitted :class:`~flowdesk.flows.volcontrol.VolControlResult`.
+        A fitted state, e.g. a :class:`~flowdesk.flows.volcontrol.VolControlResult`.
     amounts_bn
         Positive amounts, USD bn at base AUM.
     asof
@@ -493,7 +582,7 @@ def vol_trigger(
         raise ConfigError(f"amounts_bn: expected positive numbers, got {list(amounts_bn)}")
     if not 0.0 < max_move < 1.0:
         raise ConfigError(f"max_move: must be in (0, 1), got {max_move}")
-    day = result._locate(asof)
+    day = locate_session(result.prices.index, asof)
     pos = int(result.prices.index.get_loc(day))
     state = _state(result, pos, max_move)
     # The largest purchase sits where the estimates are lowest, inside the zone.
@@ -515,7 +604,7 @@ def vol_trigger(
     )
 
 
-def _committed(result: VolControlResult, pos: int) -> dict[str, Band]:
+def _committed(result: FittedVolControl, pos: int) -> dict[str, Band]:
     """Trades on ``T+k`` already fixed by targets up to ``T`` (cohorts with lag >= k)."""
     out: dict[str, Band] = {}
     for k in range(1, max(c.lag for c in result.cohorts) + 1):

@@ -1,9 +1,12 @@
-"""Figures of the flows desk: pure functions from a ``FlowsDeskResult`` to a plotly ``Figure``.
+"""Figures of the flow models: pure functions from a flows result to a plotly ``Figure``.
 
-Like :mod:`flowdesk.report.figures`, each function only reads the result it is
-given (histories, snapshots, projections already computed by
-:class:`flowdesk.flows.desk.FlowsDesk`) and goes through
-:func:`~flowdesk.report.figures.apply_layout`.
+Each function only reads the result it is given (histories, snapshots and
+projections already computed by :mod:`flowdesk.flows`). The desk's charts go
+through :func:`~flowdesk.report.figures.apply_layout`; the single-model charts
+(CTA book, vol-control exposure, buyback blackout) are the plain plotly pictures
+the models used to draw themselves. Every result type is registered with
+:func:`flowdesk.report.plotting.figure`, so ``flowdesk.plot(result, which)``
+reaches these functions.
 """
 
 from __future__ import annotations
@@ -13,19 +16,27 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from flowdesk.errors import ModelError
+from flowdesk.flows.buybacks import BLACKOUT_THRESHOLD, BuybackResult
+from flowdesk.flows.cta import CTAResult
+from flowdesk.flows.cta_signals import HORIZON_LABELS
+from flowdesk.flows.desk import FlowsDeskResult
+from flowdesk.flows.volcontrol import VolControlResult
 from flowdesk.report.figures import COLORS, apply_layout
+from flowdesk.report.plotting import figure, pick
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from flowdesk.flows.desk import FlowsDeskResult
-
 __all__ = [
     "FLOW_COLORS",
+    "buyback_blackout_figure",
     "buyback_strip_figure",
+    "cta_book_figure",
     "cta_history_figure",
     "pivot_ladder_figure",
     "scenario_figure",
+    "vol_control_exposure_figure",
     "vol_control_history_figure",
 ]
 
@@ -248,3 +259,125 @@ def buyback_strip_figure(result: FlowsDeskResult) -> go.Figure:
                  yaxis2_title="demand (USD bn/session)", empty=strip.empty)
     fig.update_layout(bargap=0)
     return fig
+
+
+# --- single-model charts (were the models' plot() methods) --------------------------
+
+
+def cta_book_figure(result: CTAResult, asset: Any, years: float | None = 3.0) -> go.Figure:
+    """Price of ``asset`` with its pivot levels, and the position as % of max.
+
+    Parameters
+    ----------
+    result
+        A fitted CTA book.
+    asset
+        Column to plot.
+    years
+        Trailing years shown (``None``: all).
+
+    Raises
+    ------
+    ModelError
+        ``asset`` is not a column of the book.
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    if asset not in result.prices.columns:
+        raise ModelError(f"unknown asset {asset!r}; have {result.assets}")
+    start = (result.asof - pd.Timedelta(days=365.25 * years) if years
+             else result.prices.index[0])
+    sl = slice(start, None)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35],
+                        vertical_spacing=0.05)
+    price = result.prices[asset].loc[sl]
+    fig.add_trace(go.Scatter(x=price.index, y=price, name=str(asset)), row=1, col=1)
+    for name, frame in result.pivots.items():
+        line = frame[asset].loc[sl]
+        label = HORIZON_LABELS.get(name, name)
+        fig.add_trace(go.Scatter(x=line.index, y=line, name=f"EWMAC pivot {label}",
+                                 line={"dash": "dash", "width": 1}), row=1, col=1)
+    long_name = max(result.model.windows, key=lambda w: w.lookback).name
+    tsp = result.tsmom_pivots[long_name][asset].loc[sl]
+    fig.add_trace(go.Scatter(x=tsp.index, y=tsp,
+                             name=f"TSMOM pivot {HORIZON_LABELS.get(long_name, long_name)}",
+                             line={"dash": "dot", "width": 1}), row=1, col=1)
+    pct = result.position_pct[asset].loc[sl]
+    fig.add_trace(go.Scatter(x=pct.index, y=pct, name="position % of max", fill="tozeroy"),
+                  row=2, col=1)
+    fig.update_yaxes(title_text="price", row=1, col=1)
+    fig.update_yaxes(title_text="% of max", range=[-100, 100], row=2, col=1)
+    fig.update_layout(title=f"CTA trend book: {asset} as of {result.asof:%Y-%m-%d}",
+                      hovermode="x unified")
+    return fig
+
+
+def vol_control_exposure_figure(result: VolControlResult) -> go.Figure:
+    """Aggregate exposure (left axis, fraction of AUM) and its percentile (right)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    agg = result.exposure["aggregate"].dropna()
+    fig.add_trace(go.Scatter(x=agg.index, y=agg.to_numpy(), name="aggregate exposure"))
+    pct = result.percentile.dropna()
+    fig.add_trace(go.Scatter(x=pct.index, y=pct.to_numpy(), name="percentile", yaxis="y2",
+                             line={"dash": "dot", "width": 1}))
+    fig.update_layout(
+        title=f"Vol-control exposure as of {result.asof:%Y-%m-%d}",
+        yaxis={"title": "exposure (fraction of AUM)"},
+        yaxis2={"title": "percentile", "overlaying": "y", "side": "right", "range": [0, 100]},
+        hovermode="x unified",
+    )
+    return fig
+
+
+def buyback_blackout_figure(result: BuybackResult) -> go.Figure:
+    """Blackout share (strip, 50% line) above the implied daily demand."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    d = result.daily
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.4, 0.6])
+    for col, name in (("blackout_share", "companies"), ("blackout_share_weighted", "dollars")):
+        fig.add_trace(go.Scatter(x=d.index, y=d[col], name=f"in blackout ({name})"), 1, 1)
+    fig.add_hline(y=BLACKOUT_THRESHOLD, line_dash="dot", row=1, col=1)
+    fig.add_trace(go.Scatter(x=d.index, y=d["daily_demand_bn"], name="demand"), 2, 1)
+    fig.update_yaxes(title_text="share", range=[0, 1], row=1, col=1)
+    fig.update_yaxes(title_text="USD bn/session", row=2, col=1)
+    fig.update_layout(title="S&P 500 buyback blackout and implied demand")
+    return fig
+
+
+# --- registration with flowdesk.plot ------------------------------------------------
+
+
+@figure.register(FlowsDeskResult)
+def _desk_figure(result: FlowsDeskResult, which: str | None = None, **options: Any) -> go.Figure:
+    charts = {
+        "scenarios": scenario_figure,
+        "vol_control": vol_control_history_figure,
+        "cta": cta_history_figure,
+        "ladder": pivot_ladder_figure,
+        "buybacks": buyback_strip_figure,
+    }
+    return pick("FlowsDeskResult", charts, which)(result, **options)
+
+
+@figure.register(CTAResult)
+def _cta_figure(result: CTAResult, which: str | None = None, **options: Any) -> go.Figure:
+    return pick("CTAResult", {"book": cta_book_figure}, which)(result, **options)
+
+
+@figure.register(VolControlResult)
+def _vol_control_figure(
+    result: VolControlResult, which: str | None = None, **options: Any
+) -> go.Figure:
+    return pick("VolControlResult", {"exposure": vol_control_exposure_figure}, which)(
+        result, **options)
+
+
+@figure.register(BuybackResult)
+def _buyback_figure(result: BuybackResult, which: str | None = None, **options: Any) -> go.Figure:
+    return pick("BuybackResult", {"blackout": buyback_blackout_figure}, which)(
+        result, **options)
