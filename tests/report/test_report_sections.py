@@ -187,14 +187,14 @@ def test_result_section_takes_id_title_freshness_and_notes_from_registry_and_res
                        methodology="")
 
 
-def test_last_obs_reads_either_field_name() -> None:
+def test_last_obs_reads_the_results_field() -> None:
     from types import SimpleNamespace
 
     from flowdesk.report.sections import last_obs
 
     dates = {"VIX": ASOF}
     assert last_obs(SimpleNamespace(last_obs=dates)) == dates
-    assert last_obs(SimpleNamespace(obs_date=dates)) == dates  # TODO(merge): old name
+    assert last_obs(SimpleNamespace(obs_date=dates)) == {}  # the old name is gone
     assert last_obs(SimpleNamespace()) == {}
 
 

@@ -152,11 +152,6 @@ class FlowsDeskResult(Result):
             entry["by_asset"] = {a: by_asset.get(a, missing) for a in self.shown_assets}
         return out
 
-    @property
-    def obs_date(self) -> dict[str, pd.Timestamp | None]:
-        """Old name of :attr:`last_obs`, kept until the report's flows section reads it."""
-        return self.last_obs
-
     def _payload(self, **options: Any) -> dict[str, Any]:
         """The desk output behind :meth:`~flowdesk.results.Result.to_dict`.
 

@@ -326,14 +326,8 @@ def last_obs(result: Any) -> Mapping[str, pd.Timestamp | None]:
 
     Results without input data (the simulator) report nothing.
     """
-    # TODO(merge): every registered result exposes ``last_obs`` once the models'
-    # rename lands (FlowsDeskResult and VixRegimesResult still call it
-    # ``obs_date`` on this branch); then read ``result.last_obs`` directly.
-    for attribute in ("last_obs", "obs_date"):
-        value = getattr(result, attribute, None)
-        if isinstance(value, Mapping):
-            return value
-    return {}
+    value = getattr(result, "last_obs", None)
+    return value if isinstance(value, Mapping) else {}
 
 
 def result_section(
