@@ -31,16 +31,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from flowdesk.errors import ConfigError, DataError
+from flowdesk.errors import ConfigError, DataError, FlowdeskError
 from flowdesk.results import Result
 from flowdesk.sim.params import SYSTEMATIC, AgentClass, SimParams
 
-__all__ = ["EPISODES", "Episode", "Replay", "ReplayResult"]
+if TYPE_CHECKING:
+    from flowdesk.config import Settings
+
+__all__ = ["EPISODES", "Episode", "Replay", "ReplayResult", "replay_episodes"]
 
 
 @dataclass(frozen=True)
@@ -277,3 +280,46 @@ def _decompose(p: SimParams, history: np.ndarray, r: np.ndarray,
                           for i, c in enumerate(AgentClass) if c in SYSTEMATIC})
     return {"added": added, "vol_ratio": vol_ratio, "cf": cf_total, "flow_bn": flow_bn,
             "flows": frame}
+
+
+def replay_episodes(
+    asof: pd.Timestamp, *, draws: int = 200, seed: int | None = 0,
+    settings: Settings | None = None,
+) -> tuple[list[ReplayResult], dict[str, str]]:
+    """Replay every historical episode that ended by ``asof``, keeping each failure's reason.
+
+    Parameters
+    ----------
+    asof
+        Only episodes ending on or before it are replayed, on S&P 500 closes
+        published by then.
+    draws, seed
+        Parameter draws and seed of :class:`Replay`.
+    settings
+        Settings passed on to the data layer.
+
+    Returns
+    -------
+    replays, failed
+        The replays in :data:`EPISODES` order, and episode label -> reason (the
+        ``FlowdeskError`` message) for each one that failed. One failed episode
+        must not hide the others, so errors are collected, not raised.
+    """
+    from flowdesk.data import load
+
+    due = [ep for ep in EPISODES.values() if pd.Timestamp(ep.end) <= asof]
+    if not due:
+        return [], {}
+    try:
+        closes = load("SP500", start="2015-01-01", asof=asof, settings=settings)
+    except FlowdeskError as exc:
+        return [], {ep.label: str(exc) for ep in due}
+    replay = Replay(draws=draws, seed=seed)
+    replays: list[ReplayResult] = []
+    failed: dict[str, str] = {}
+    for ep in due:
+        try:
+            replays.append(replay.run(ep, closes=closes))  # type: ignore[arg-type]
+        except FlowdeskError as exc:
+            failed[ep.label] = str(exc)
+    return replays, failed

@@ -21,7 +21,6 @@ from flowdesk.report.sections.base import KeyNumber, result_section
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from flowdesk.config import Settings
     from flowdesk.report.sections.base import ReportContext, Section
     from flowdesk.sim.model import MarketSimulatorResult
     from flowdesk.sim.replay import ReplayResult
@@ -198,56 +197,13 @@ def section_from_result(result: MarketSimulatorResult, asof: pd.Timestamp,
                           asof=asof, notes=missing)
 
 
-def _replay_episodes(
-    asof: pd.Timestamp, *, draws: int, seed: int | None, settings: Settings | None = None
-) -> tuple[list[ReplayResult], dict[str, str]]:
-    """Replay every historical episode that ended by ``asof``, keeping each failure's reason.
-
-    Parameters
-    ----------
-    asof
-        Only episodes ending on or before it are replayed, on S&P 500 closes
-        published by then.
-    draws, seed
-        Parameter draws and seed of :class:`~flowdesk.sim.replay.Replay`.
-    settings
-        Settings passed on to the data layer.
-
-    Returns
-    -------
-    replays, failed
-        The replays in :data:`~flowdesk.sim.replay.EPISODES` order, and episode
-        label -> reason (the ``FlowdeskError`` message) for each one that failed.
-    """
-    # Belongs in flowdesk.sim.replay (model logic: which episodes, on which data);
-    # kept here until the sim package offers it.
-    from flowdesk.data import load
-    from flowdesk.errors import FlowdeskError
-    from flowdesk.sim.replay import EPISODES, Replay
-
-    due = [ep for ep in EPISODES.values() if pd.Timestamp(ep.end) <= asof]
-    if not due:
-        return [], {}
-    try:
-        closes = load("SP500", start="2015-01-01", asof=asof, settings=settings)
-    except FlowdeskError as exc:
-        return [], {ep.label: str(exc) for ep in due}
-    replay = Replay(draws=draws, seed=seed)
-    replays, failed = [], {}
-    for ep in due:
-        try:
-            replays.append(replay.run(ep, closes=closes))  # type: ignore[arg-type]
-        except FlowdeskError as exc:
-            failed[ep.label] = str(exc)
-    return replays, failed
-
-
 def build(ctx: ReportContext) -> Section:
     """Run the calibrated simulator (fixed seed) and replay the past episodes."""
     from flowdesk.sim.model import MarketSimulator
+    from flowdesk.sim.replay import replay_episodes
 
     result = MarketSimulator(seed=REPORT_SEED).estimate(paths=REPORT_PATHS, years=REPORT_YEARS,
                                                         moment_paths=200)
-    replays, failed = _replay_episodes(ctx.asof, draws=REPORT_REPLAY_DRAWS, seed=REPORT_SEED,
+    replays, failed = replay_episodes(ctx.asof, draws=REPORT_REPLAY_DRAWS, seed=REPORT_SEED,
                                       settings=ctx.settings)
     return section_from_result(result, ctx.asof, replays, failed)
