@@ -48,6 +48,8 @@ class ModelSpec:
         (``None``: the command is ``name``).
     api
         Whether ``/api/<name>`` serves the result's ``to_dict()``.
+    label
+        Short navigation label of its dashboard page (``None``: the title).
     """
 
     name: str
@@ -57,6 +59,7 @@ class ModelSpec:
     summary: str
     cli: str | None = None
     api: bool = True
+    label: str | None = None
 
     @property
     def command(self) -> str:
@@ -84,6 +87,11 @@ class ModelSpec:
         return f"flowdesk.report.sections.{self.name}"
 
     @property
+    def nav_label(self) -> str:
+        """Navigation label of the dashboard page."""
+        return self.label or self.title
+
+    @property
     def page(self) -> str:
         """Dashboard page path."""
         return "/" if self.name == "overview" else f"/{self.name}"
@@ -101,7 +109,8 @@ class ModelSpec:
 MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("overview", "Market overview",
               "flowdesk.overview:MarketOverview", "flowdesk.overview:MarketOverviewResult",
-              "S&P 500 drawdown, VIX term structure, rates and net liquidity"),
+              "S&P 500 drawdown, VIX term structure, rates and net liquidity",
+              label="Overview"),
     ModelSpec("flows", "Flows",
               "flowdesk.flows.desk:FlowsDesk", "flowdesk.flows.desk:FlowsDeskResult",
               "Systematic flows: vol-control, CTA and buyback positioning"),
@@ -116,7 +125,7 @@ MODELS: tuple[ModelSpec, ...] = (
               "Flows vs fundamentals vs policy decomposition of index moves"),
     ModelSpec("theses", "Thesis scorecard",
               "flowdesk.macro.scorecard:Scorecard", "flowdesk.macro.scorecard:ScorecardResult",
-              "Thesis scorecard: verdicts and indicators"),
+              "Thesis scorecard: verdicts and indicators", label="Theses"),
     ModelSpec("simulator", "Simulator",
               "flowdesk.sim.model:MarketSimulator", "flowdesk.sim.model:MarketSimulatorResult",
               "How much systematic flows amplify moves, from an agent-based simulator",

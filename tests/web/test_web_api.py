@@ -16,11 +16,12 @@ import pytest
 
 from flowdesk.cli import main as cli_main
 from flowdesk.config import Settings, get_settings
-from flowdesk.web import api, background_server, create_app
+from flowdesk.web import background_server, create_app
 
 ASOF = "2020-03-20"
 # Endpoint -> (module, class): the test computes each model itself, independently of the app.
 MODELS = {
+    "overview": ("flowdesk.overview", "MarketOverview"),
     "vix": ("flowdesk.vol", "VixRegimes"),
     "fed": ("flowdesk.policy.model", "FedPolicy"),
     "flows": ("flowdesk.flows.desk", "FlowsDesk"),
@@ -57,23 +58,11 @@ def client(base_url: str) -> Iterator[httpx.Client]:
         yield c
 
 
-def _model_class(name: str) -> type | None:
-    module, attribute = MODELS[name]
-    try:
-        return getattr(importlib.import_module(module), attribute, None)
-    except ModuleNotFoundError:
-        return None
-
-
 @pytest.mark.parametrize("name", list(MODELS))
 def test_model_endpoint_returns_the_models_to_dict(client: httpx.Client, web_settings: Settings,
                                                    name: str) -> None:
-    cls = _model_class(name)
-    if cls is None:  # model not merged yet: a clear 503, never a 500
-        response = client.get(f"/api/{name}", params={"asof": ASOF})
-        assert response.status_code == 503
-        assert response.json()["error"]["type"] == "NotAvailable"
-        return
+    module, attribute = MODELS[name]
+    cls = getattr(importlib.import_module(module), attribute)
     # Same data and settings as the app (a model that memoizes computes only once).
     expected = cls().estimate(pd.Timestamp(ASOF), settings=web_settings).to_dict()
     response = client.get(f"/api/{name}", params={"asof": ASOF})
@@ -146,18 +135,15 @@ def test_a_cache_hit_does_not_recompute(tmp_path: Path, monkeypatch: pytest.Monk
     assert app.state.cache.misses == 2 and app.state.cache.hits >= 16
 
 
-def test_a_model_module_not_merged_yet_answers_503(client: httpx.Client,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    missing = api.ModelEndpoint("vix", "flowdesk.not_written_yet", "Model", "stub", "flowdesk x")
-    monkeypatch.setitem(api.MODELS, "vix", missing)
-    response = client.get("/api/vix", params={"asof": "2019-01-04"})
-    assert response.status_code == 503
-    error = response.json()["error"]
-    assert error["type"] == "NotAvailable" and "flowdesk.not_written_yet" in error["message"]
-    no_class = api.ModelEndpoint("vix", "flowdesk.vol", "NoSuchModel", "stub", "flowdesk x")
-    monkeypatch.setitem(api.MODELS, "vix", no_class)
-    response = client.get("/api/vix", params={"asof": "2019-01-04"})
-    assert response.status_code == 503 and "NoSuchModel" in response.json()["error"]["message"]
+def test_model_routes_are_the_registrys_json_models(client: httpx.Client) -> None:
+    from flowdesk.models import MODELS as REGISTRY
+
+    paths = client.get("/openapi.json").json()["paths"]
+    served = {path.removeprefix("/api/") for path in paths if path.count("/") == 2
+              and path.startswith("/api/")}
+    # The simulator takes minutes per call, so it has no JSON route; every other model has one.
+    assert served == set(MODELS) == {spec.name for spec in REGISTRY if spec.api}
+    assert client.get("/api/simulator").status_code == 404
 
 
 def test_healthz(client: httpx.Client) -> None:
@@ -200,7 +186,7 @@ def test_security_headers(client: httpx.Client) -> None:
 
 
 def test_concurrent_first_requests_for_one_key_share_a_lock() -> None:
-    from flowdesk.web.app import ResponseCache
+    from flowdesk.web.http import ResponseCache
 
     cache = ResponseCache(maxsize=2)
     count = 0

@@ -145,7 +145,7 @@ def fuzz_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # here (their real JSON is checked in test_web_api); every other endpoint is real.
     with pytest.MonkeyPatch.context() as mp:
         for name in ("drivers", "theses"):
-            mp.setitem(api.MODELS, name, _stub(name))
+            mp.setitem(api.ENDPOINTS, name, _stub(name))
         root: Path = tmp_path_factory.mktemp("fuzz")
         with background_server(create_app(get_settings(cache_dir=root / "cache"))) as url:
             yield url

@@ -1,21 +1,14 @@
 """JSON API: the CLI's ``--format json`` outputs over HTTP, for any as-of date.
 
-Each model endpoint is one row of :data:`MODELS`: a name (the URL segment) and a
-callable ``(asof, settings) -> dict`` that imports its model lazily and returns
-the result's ``.to_dict()``, exactly what ``flowdesk <command> --format json``
-prints. A model whose module is not part of this version yet answers 503 with a
-JSON message instead of failing. Bodies are cached per (endpoint, as-of) by
-:func:`~flowdesk.web.app.cached_response`, with an ETag.
+Every registered model with a JSON route (:data:`flowdesk.models.MODELS`) gets
+``/api/<name>``, answering the result's ``.to_dict()``: exactly what
+``flowdesk <command> --format json`` prints. Bodies are cached per (endpoint,
+as-of) by :func:`~flowdesk.web.http.cached_response`, with an ETag.
 """
 
 from __future__ import annotations
 
-import importlib
-import json
-import math
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -23,32 +16,20 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from flowdesk.errors import ConfigError, DataError
-from flowdesk.jsontools import jsonable
-from flowdesk.web.app import ApiError, cached_response
+from flowdesk._version import __version__
+from flowdesk.models import MODELS, ModelSpec
+from flowdesk.web.http import JSON_MEDIA_TYPE, ApiError, cached_response, encode, request_asof
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from flowdesk.config import Settings
 
-__all__ = [
-    "DATE_PATTERN",
-    "MODELS",
-    "SERIES_PATTERN",
-    "DataRange",
-    "ErrorBody",
-    "ModelEndpoint",
-    "encode",
-    "jsonable",
-    "request_asof",
-    "router",
-]
+__all__ = ["DATE_PATTERN", "ENDPOINTS", "SERIES_PATTERN", "ErrorBody", "router"]
 
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # The store's own rule for ids (letters, digits, '_', '.', '-'; '..' is refused later).
 SERIES_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
-_JSON = "application/json"
 
 
 class ErrorDetail(BaseModel):
@@ -91,145 +72,24 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "Malformed date, or as-of outside the data."},
 }
 _OK = {"description": "The result as JSON (the CLI's `--format json`).",
-       "content": {_JSON: {"schema": {"type": "object"}}}}
+       "content": {JSON_MEDIA_TYPE: {"schema": {"type": "object"}}}}
 
 
-def encode(payload: Any) -> tuple[bytes, str]:
-    """Compact UTF-8 JSON of ``payload`` and its media type."""
-    text = json.dumps(jsonable(payload), ensure_ascii=False, allow_nan=False,
-                      separators=(",", ":"))
-    return text.encode("utf-8"), _JSON
+def _estimate(spec: ModelSpec) -> Callable[[pd.Timestamp, Settings | None], dict[str, Any]]:
+    """``Model().estimate(asof, settings=settings).to_dict()`` for a registered model."""
+
+    def run(asof: pd.Timestamp, settings: Settings | None) -> dict[str, Any]:
+        result = spec.model_class()().estimate(asof, settings=settings)
+        return result.to_dict()  # type: ignore[no-any-return]
+
+    run.__name__ = f"estimate_{spec.name}"
+    return run
 
 
-class DataRange:
-    """First and last S&P 500 close (the range of valid as-of dates), re-read every ``ttl`` s.
-
-    Validating a date against this cached range keeps cache hits free of data
-    loads; only dates outside it go to :func:`flowdesk.data.asof.resolve_asof`
-    for the authoritative answer, so data updated meanwhile is still seen.
-    """
-
-    def __init__(self, settings: Settings, ttl: float = 30.0) -> None:
-        self.settings = settings
-        self.ttl = ttl
-        self._value: tuple[pd.Timestamp, pd.Timestamp] | None = None
-        self._read_at = -math.inf
-
-    def peek(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-        """The cached range, or ``None`` if it is missing or older than ``ttl``."""
-        return self._value if time.monotonic() - self._read_at < self.ttl else None
-
-    def get(self) -> tuple[pd.Timestamp, pd.Timestamp]:
-        """The range, re-read from the data when stale (raises ``DataError`` if none)."""
-        value = self.peek()
-        if value is None:
-            from flowdesk.data import load
-
-            index = load("SP500", settings=self.settings).index
-            value = (index[0], index[-1])
-            self._value, self._read_at = value, time.monotonic()
-        return value
-
-
-async def request_asof(request: Request, value: str | None, name: str = "asof") -> pd.Timestamp:
-    """Validate an as-of query value; default it to the last S&P 500 close.
-
-    Raises
-    ------
-    ApiError
-        422 for a malformed date or one outside the S&P 500 data.
-    """
-    from flowdesk.data.asof import resolve_asof
-    from flowdesk.dates import parse_date
-
-    try:
-        when = parse_date(value, name)
-    except ConfigError as exc:
-        raise ApiError(422, "InvalidDate", str(exc)) from None
-    span: DataRange = request.app.state.data_range
-    bounds = span.peek()
-    if bounds is None:
-        try:
-            bounds = await run_in_threadpool(span.get)
-        except DataError:
-            bounds = None
-    if bounds is not None and when is None:
-        return bounds[1]
-    if bounds is not None and when is not None and bounds[0] <= when <= bounds[1]:
-        return when
-    try:
-        return await run_in_threadpool(
-            resolve_asof, when, settings=request.app.state.settings, argument=name
-        )
-    except DataError as exc:
-        raise ApiError(422, "OutsideData", str(exc)) from None
-
-
-def _model_class(endpoint: str, module: str, attribute: str) -> Any:
-    """Import ``module.attribute``; 503 if that model is not in this version yet."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        # Only the model's own module missing means "not built yet"; a missing
-        # dependency inside it is a real bug and must surface.
-        if exc.name is None or not (module == exc.name or module.startswith(exc.name + ".")):
-            raise
-        raise ApiError(503, "NotAvailable",
-                       f"/api/{endpoint} is not available yet: this flowdesk version has no"
-                       f" {module} module") from None
-    cls = getattr(mod, attribute, None)
-    if cls is None:
-        raise ApiError(503, "NotAvailable",
-                       f"/api/{endpoint} is not available yet: {module} has no {attribute}")
-    return cls
-
-
-@dataclass(frozen=True)
-class ModelEndpoint:
-    """One model behind ``/api/<name>``.
-
-    Attributes
-    ----------
-    name
-        URL segment and cache key.
-    module, attribute
-        Where the model class lives; imported on first request.
-    summary
-        One line for the OpenAPI docs.
-    cli
-        The CLI command printing the same JSON.
-    """
-
-    name: str
-    module: str
-    attribute: str
-    summary: str
-    cli: str
-
-    def __call__(self, asof: pd.Timestamp, settings: Settings | None) -> dict[str, Any]:
-        """``Model().estimate(asof, settings=settings).to_dict()``."""
-        cls = _model_class(self.name, self.module, self.attribute)
-        return cls().estimate(asof, settings=settings).to_dict()
-
-
-#: Endpoint name -> callable(asof, settings) -> dict. Add a model with one line.
-MODELS: dict[str, Callable[[pd.Timestamp, Settings | None], dict[str, Any]]] = {
-    m.name: m
-    for m in (
-        ModelEndpoint("flows", "flowdesk.flows.desk", "FlowsDesk",
-                      "Systematic flows: vol-control, CTA and buyback positioning",
-                      "flowdesk flows"),
-        ModelEndpoint("vix", "flowdesk.vol", "VixRegimes",
-                      "VIX term structure regime and forward returns", "flowdesk vix"),
-        ModelEndpoint("fed", "flowdesk.policy.model", "FedPolicy",
-                      "Meeting-by-meeting Fed probabilities (curve proxy without futures)",
-                      "flowdesk fed"),
-        ModelEndpoint("drivers", "flowdesk.drivers", "Drivers",
-                      "Flows vs fundamentals vs policy decomposition of index moves",
-                      "flowdesk drivers"),
-        ModelEndpoint("theses", "flowdesk.macro.scorecard", "Scorecard",
-                      "Thesis scorecard: verdicts and indicators", "flowdesk theses"),
-    )
+#: Endpoint name -> callable(asof, settings) -> JSON dict, one per registered model
+#: with a JSON route (:attr:`flowdesk.models.ModelSpec.api`). Tests swap entries.
+ENDPOINTS: dict[str, Callable[[pd.Timestamp, Settings | None], dict[str, Any]]] = {
+    spec.name: _estimate(spec) for spec in MODELS if spec.api
 }
 
 
@@ -257,7 +117,7 @@ def _model_route(name: str) -> Callable[..., Response]:
         settings = request.app.state.settings
 
         def compute() -> tuple[bytes, str]:
-            return encode(MODELS[name](when, settings))
+            return encode(ENDPOINTS[name](when, settings))
 
         return await cached_response(request, (name, f"{when:%Y-%m-%d}"), compute)
 
@@ -265,21 +125,19 @@ def _model_route(name: str) -> Callable[..., Response]:
     return endpoint
 
 
-for _name, _model in MODELS.items():
-    _summary = getattr(_model, "summary", _name)
-    _cli = getattr(_model, "cli", f"flowdesk {_name}")
+for _spec in MODELS:
+    if not _spec.api:
+        continue
     router.add_api_route(
-        f"/api/{_name}",
-        _model_route(_name),
+        f"/api/{_spec.name}",
+        _model_route(_spec.name),
         methods=["GET"],
-        summary=_summary,
-        description=f"Same JSON as `{_cli} --format json --asof YYYY-MM-DD`."
-        " 503 if this model is not part of the installed version yet.",
-        operation_id=f"get_{_name}",
+        summary=_spec.summary,
+        description=f"Same JSON as `flowdesk {_spec.command} --format json --asof YYYY-MM-DD`.",
+        operation_id=f"get_{_spec.name}",
         tags=["models"],
         dependencies=[_only("asof")],
-        responses={200: _OK, **_ERRORS,
-                   503: {"model": ErrorBody, "description": "Model not available yet."}},
+        responses={200: _OK, **_ERRORS},
     )
 
 
@@ -313,24 +171,11 @@ async def get_series(
     bounds = [parse_date(value, name) for value, name in ((start, "start"), (end, "end"))]
 
     def compute() -> tuple[bytes, str]:
-        import pandas as pd
-
-        from flowdesk.data import load, resolve_spec
+        from flowdesk.data.api import load, resolve_spec, series_payload
 
         spec = resolve_spec(series_id, settings)
         data = load(spec.id, start=bounds[0], end=bounds[1], asof=when, settings=settings)
-        frame = data.to_frame(spec.id) if isinstance(data, pd.Series) else data
-        records = frame.reset_index()
-        records["date"] = records["date"].dt.strftime("%Y-%m-%d")
-        return encode({
-            "id": spec.id,
-            "description": spec.description,
-            "units": spec.units,
-            "frequency": spec.frequency,
-            "source": spec.source,
-            "attribution": spec.attribution,
-            "observations": records.to_dict(orient="records"),
-        })
+        return encode(series_payload(spec, data))
 
     # Ids are case-insensitive; errors (unknown id, empty window) are raised by
     # compute and never cached.
@@ -348,7 +193,6 @@ async def get_series(
 )
 async def healthz(request: Request) -> Response:
     """``{"status": "ok", "version", "data": {"first", "last"}}``; never cached."""
-    from flowdesk._version import __version__
     from flowdesk.errors import FlowdeskError
 
     span = request.app.state.data_range

@@ -9,7 +9,7 @@ layers before it reaches a model:
    URLs over :data:`MAX_URL_BYTES`, repeated or too many query parameters and
    ``..`` path segments, before routing;
 2. typed FastAPI parameters (patterns, lengths) reject malformed values;
-3. :func:`flowdesk.web.api.request_asof` checks dates with the package's date
+3. :func:`flowdesk.web.http.request_asof` checks dates with the package's date
    policy and the range of the S&P 500 data.
 
 Every error is JSON ``{"error": {"type": ..., "message": ...}}`` with a 4xx
@@ -19,40 +19,27 @@ unexpected becomes a generic 500 that is logged, never a traceback in the body.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import threading
-from collections import Counter, OrderedDict
-from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from flowdesk._version import __version__
 from flowdesk.errors import ConfigError, DataError, FlowdeskError, ModelError, SourceError
+from flowdesk.web.http import ApiError, DataRange, ResponseCache, json_error
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from flowdesk.config import Settings
 
-__all__ = [
-    "MAX_QUERY_PARAMS",
-    "MAX_URL_BYTES",
-    "ApiError",
-    "CachedBody",
-    "QueryGuard",
-    "ResponseCache",
-    "cached_response",
-    "create_app",
-    "json_error",
-]
+__all__ = ["MAX_QUERY_PARAMS", "MAX_URL_BYTES", "QueryGuard", "create_app"]
 
 log = logging.getLogger("flowdesk.web")
 
@@ -83,34 +70,6 @@ _STATUS_OF: tuple[tuple[type[FlowdeskError], int], ...] = (
     (FlowdeskError, 400),
 )
 _HTTP_TYPES = {404: "NotFound", 405: "MethodNotAllowed", 414: "URITooLong"}
-
-
-class ApiError(Exception):
-    """A deliberate HTTP error with a JSON body.
-
-    Parameters
-    ----------
-    status
-        HTTP status code (4xx, or 503 for a model not installed yet).
-    kind
-        Short machine-readable error type, e.g. ``"InvalidDate"``.
-    message
-        What was wrong and how to fix it, for people.
-    """
-
-    def __init__(self, status: int, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.kind = kind
-        self.message = message
-
-
-def json_error(
-    status: int, kind: str, message: str, headers: dict[str, str] | None = None
-) -> Response:
-    """The JSON error response ``{"error": {"type": kind, "message": message}}``."""
-    body = json.dumps({"error": {"type": kind, "message": message}}, ensure_ascii=False)
-    return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
 def _check_request(scope: Scope) -> tuple[int, str, str, dict[str, str] | None] | None:
@@ -201,109 +160,6 @@ class QueryGuard:
         await self.app(scope, receive, send_secured)
 
 
-@dataclass(frozen=True)
-class CachedBody:
-    """A computed response body with its media type and strong ETag."""
-
-    body: bytes
-    media_type: str
-    etag: str
-
-
-def make_etag(body: bytes) -> str:
-    """Strong ETag of ``body``: a quoted prefix of its SHA-256."""
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-class ResponseCache:
-    """Thread-safe LRU of response bodies keyed by (endpoint, as-of, ...).
-
-    A striped lock per key makes concurrent requests for the same uncached key
-    compute it once (the others wait and read the result) while different keys
-    compute in parallel. Errors are not cached.
-
-    Parameters
-    ----------
-    maxsize
-        Entries kept; the least recently used is dropped first.
-    stripes
-        Number of compute locks (bounded, unlike one lock per key).
-    """
-
-    def __init__(self, maxsize: int = 256, stripes: int = 32) -> None:
-        self.maxsize = maxsize
-        self.hits = 0
-        self.misses = 0
-        self._entries: OrderedDict[Hashable, CachedBody] = OrderedDict()
-        self._lock = threading.Lock()
-        self._stripes = [threading.Lock() for _ in range(stripes)]
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, key: Hashable) -> CachedBody | None:
-        """The cached entry for ``key`` (marked recently used), or ``None``."""
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
-            return entry
-
-    def get_or_compute(
-        self, key: Hashable, compute: Callable[[], tuple[bytes, str]]
-    ) -> CachedBody:
-        """Return the entry for ``key``, calling ``compute() -> (body, media_type)`` once."""
-        entry = self.get(key)
-        if entry is not None:
-            return entry
-        with self._stripes[hash(key) % len(self._stripes)]:
-            entry = self.get(key)
-            if entry is not None:
-                return entry
-            body, media_type = compute()
-            entry = CachedBody(body, media_type, make_etag(body))
-            with self._lock:
-                self.misses += 1
-                self._entries[key] = entry
-                while len(self._entries) > self.maxsize:
-                    self._entries.popitem(last=False)
-            return entry
-
-    def clear(self) -> None:
-        """Drop every entry (counters are kept)."""
-        with self._lock:
-            self._entries.clear()
-
-
-def _etag_matches(header: str, etag: str) -> bool:
-    candidates = [c.strip().removeprefix("W/") for c in header.split(",")]
-    return "*" in candidates or etag in candidates
-
-
-async def cached_response(
-    request: Request,
-    key: Hashable,
-    compute: Callable[[], tuple[bytes, str]],
-    *,
-    cache_control: str = "public, max-age=60",
-) -> Response:
-    """Serve ``key`` from the app's cache (computing it once), honouring ``If-None-Match``.
-
-    A hit is answered on the event loop; a miss computes in the thread pool, so
-    slow models never block other requests. Returns 304 without a body when the
-    client's ETag matches.
-    """
-    cache: ResponseCache = request.app.state.cache
-    entry = cache.get(key)
-    if entry is None:
-        entry = await run_in_threadpool(cache.get_or_compute, key, compute)
-    headers = {"ETag": entry.etag, "Cache-Control": cache_control}
-    if _etag_matches(request.headers.get("if-none-match", ""), entry.etag):
-        return Response(status_code=304, headers=headers)
-    return Response(entry.body, media_type=entry.media_type, headers=headers)
-
-
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for error in exc.errors()[:3]:
@@ -391,7 +247,6 @@ def create_app(
         ``/theses``, ``/simulator``; JSON under ``/api/``; ``/healthz``;
         ``/docs`` and ``/openapi.json``.
     """
-    from flowdesk._version import __version__
     from flowdesk.config import get_settings
     from flowdesk.web import api, pages
 
@@ -413,7 +268,7 @@ def create_app(
     )
     app.state.settings = base.model_copy(update={"offline": True})
     app.state.cache = ResponseCache(cache_size)
-    app.state.data_range = api.DataRange(app.state.settings)
+    app.state.data_range = DataRange(app.state.settings)
     hosts = None if allowed_hosts is None else frozenset(
         h.strip("[]").lower() for h in allowed_hosts)
     app.add_middleware(QueryGuard, allowed_hosts=hosts)

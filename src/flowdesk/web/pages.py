@@ -1,13 +1,12 @@
-"""Dashboard pages: one page per report section, rendered with the report's templates.
+"""Dashboard pages: one page per registered model, rendered with the report's templates.
 
-Pages are built *from the section registry*: each :class:`Page` names the
-section id(s) it shows, and at request time the page looks the id up in
-:data:`flowdesk.report.sections.SECTIONS`. Registering a new section module
-there is all it takes for its page to fill in; until then the page shows a
-"not available yet" panel. The section itself is drawn by the report's
-``section.html.j2`` partial inside this package's ``page.html.j2`` layout, and
-its charts by the report's ``report.js`` with plotly.js served once as a cached
-static asset (never a CDN).
+:data:`PAGES` follows the model registry (:data:`flowdesk.models.MODELS`): each
+:class:`Page` shows the report section of the same name, looked up at request
+time in :data:`flowdesk.report.sections.SECTIONS` (so tests can swap it; a page
+whose section is missing shows a "not available yet" panel). The section is
+drawn by the report's ``section.html.j2`` partial inside this package's
+``page.html.j2`` layout, and its charts by the report's ``report.js`` with
+plotly.js served once as a cached static asset (never a CDN).
 """
 
 from __future__ import annotations
@@ -23,8 +22,9 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from flowdesk.web.api import request_asof
-from flowdesk.web.app import ApiError, cached_response
+from flowdesk._version import __version__
+from flowdesk.models import MODELS
+from flowdesk.web.http import ApiError, cached_response, request_asof
 
 if TYPE_CHECKING:
     import jinja2
@@ -45,7 +45,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Page:
-    """One dashboard page.
+    """One dashboard page, made from a registered model.
 
     Attributes
     ----------
@@ -53,28 +53,21 @@ class Page:
         URL path (``/`` for the overview).
     title
         Navigation label.
-    section_ids
-        Registry ids the page shows; the first registered one wins (aliases
-        let a section keep its page if it is registered under another name).
+    section_id
+        Id of the report section the page shows (the model's name).
     api
         The JSON endpoint with the same model, if any.
     """
 
     path: str
     title: str
-    section_ids: tuple[str, ...]
+    section_id: str
     api: str | None = None
 
 
-#: The dashboard's pages, in navigation order.
-PAGES: tuple[Page, ...] = (
-    Page("/", "Overview", ("overview",)),
-    Page("/flows", "Flows", ("flows", "positioning"), "/api/flows"),
-    Page("/vix", "Volatility", ("vix",), "/api/vix"),
-    Page("/fed", "Policy", ("fed",), "/api/fed"),
-    Page("/drivers", "Drivers", ("drivers",), "/api/drivers"),
-    Page("/theses", "Theses", ("theses", "scorecard"), "/api/theses"),
-    Page("/simulator", "Simulator", ("simulator", "sim")),
+#: The dashboard's pages, in navigation order: one per registered model.
+PAGES: tuple[Page, ...] = tuple(
+    Page(spec.page, spec.nav_label, spec.name, spec.api_route) for spec in MODELS
 )
 
 _STATIC = "/static/"
@@ -85,8 +78,7 @@ def find_builder(page: Page) -> SectionBuilder | None:
     """The registered section builder for ``page``, or ``None`` if none is registered yet."""
     from flowdesk.report import sections
 
-    by_id = {builder.id: builder for builder in sections.SECTIONS}
-    return next((by_id[i] for i in page.section_ids if i in by_id), None)
+    return next((b for b in sections.SECTIONS if b.id == page.section_id), None)
 
 
 @lru_cache(maxsize=1)
@@ -185,7 +177,6 @@ def _nav(current: Page | None, asof: str | None) -> list[dict[str, Any]]:
 
 
 def _base_context(current: Page | None, asof: str | None) -> dict[str, Any]:
-    from flowdesk._version import __version__
 
     return {
         "version": __version__,
