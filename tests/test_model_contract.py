@@ -4,7 +4,8 @@ For each entry of :data:`flowdesk.models.MODELS`, on the embedded data:
 
 * ``estimate(asof)`` returns a frozen :class:`flowdesk.results.Result` whose
   ``to_dict()`` is strict JSON (no NaN), whose ``summary()`` is the ``str()``;
-* freshness is reported under one name, ``last_obs``, with a date for each input;
+* freshness is reported under one name, ``last_obs``, with a date for each input,
+  and every indicator in the JSON carries its ``asof``;
 * data published after the as-of date leave the estimate unchanged (point in time);
 * the model's report section builds;
 * ``/api/<name>`` returns the same JSON as ``flowdesk <command> --format json``.
@@ -89,6 +90,28 @@ def test_freshness_is_last_obs(spec: ModelSpec, results: dict[str, Any]) -> None
     for series_id, date in last_obs.items():
         assert date is None or date <= ASOF, (series_id, date)
     assert set(result.last_obs) == set(last_obs)
+
+
+def _indicators(payload: Any) -> Iterator[dict[str, Any]]:
+    """Every entry of every ``indicators`` list or mapping anywhere in a JSON payload."""
+    if isinstance(payload, dict):
+        for key, value in payload.items():
+            if key == "indicators":
+                yield from value.values() if isinstance(value, dict) else value
+            yield from _indicators(value)
+    elif isinstance(payload, list):
+        for item in payload:
+            yield from _indicators(item)
+
+
+def test_every_dated_indicator_carries_its_asof(spec: ModelSpec, results: dict[str, Any]) -> None:
+    indicators = list(_indicators(results[spec.name].to_dict()))
+    if spec.name == "theses":  # the model built of indicators: the check must see them
+        assert len(indicators) >= 10
+    for indicator in indicators:
+        # "insufficient data" still says as of when: the date the value was asked for.
+        assert indicator.get("asof") is not None, indicator
+        assert indicator["asof"] <= ASOF, indicator
 
 
 #: Raw (not derived) series that can be rewritten through the public import path.
