@@ -37,7 +37,7 @@ import pandas as pd
 
 from flowdesk.dates import ChangeKind, DateLike, horizon_change, parse_date
 from flowdesk.errors import ConfigError, DataError
-from flowdesk.results import Result
+from flowdesk.results import Result, notes_lines
 from flowdesk.stats import drawdown_from_peak, last_observations
 
 if TYPE_CHECKING:
@@ -274,8 +274,7 @@ class MarketOverviewResult(Result):
             "",
             CONVENTIONS,
         ]
-        if self.notes:
-            lines += ["", "Notes:", *(f"- {note}" for note in self.notes)]
+        lines += notes_lines(self.notes)
         return "\n".join(lines)
 
 

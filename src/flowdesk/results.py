@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING, Any
 from flowdesk.jsontools import jsonable
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import pandas as pd
 
-__all__ = ["Result", "frame_html"]
+__all__ = ["Result", "frame_html", "notes_lines"]
 
 
 def frame_html(summary: str, frame: pd.DataFrame | None) -> str:
@@ -42,6 +44,14 @@ def frame_html(summary: str, frame: pd.DataFrame | None) -> str:
     if frame is None:
         return text
     return text + frame.to_html(float_format=lambda v: f"{v:,.4g}")
+
+
+def notes_lines(notes: Sequence[str]) -> list[str]:
+    """The ``Notes:`` block that ends a summary: a blank line, the heading, one bullet each.
+
+    Returns an empty list when there are no notes, so summaries can always append it.
+    """
+    return ["", "Notes:", *(f"- {note}" for note in notes)] if notes else []
 
 
 class Result(ABC):

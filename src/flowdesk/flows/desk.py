@@ -33,7 +33,7 @@ import pandas as pd
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError
 from flowdesk.flows.common import AumBand, expanding_percentile
-from flowdesk.results import Result
+from flowdesk.results import Result, notes_lines
 
 if TYPE_CHECKING:
     from flowdesk.config import Settings
@@ -262,8 +262,7 @@ class FlowsDeskResult(Result):
             "",
             *(f"{k}: {v}" for k, v in CONVENTIONS.items()),
         ]
-        if self.notes:
-            lines += ["", "Notes:", *(f"- {n}" for n in self.notes)]
+        lines += notes_lines(self.notes)
         return "\n".join(lines)
 
 

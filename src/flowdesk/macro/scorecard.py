@@ -30,7 +30,7 @@ from flowdesk.errors import ConfigError, DataError
 from flowdesk.macro.indicators import NOT_FETCHED, IndicatorValue, evaluate_indicator, series_spec
 from flowdesk.macro.rules import RULES, Verdict
 from flowdesk.macro.theses import DEFAULT_CAPEX_TICKERS, DriversShares, Thesis, build_theses
-from flowdesk.results import Result
+from flowdesk.results import Result, notes_lines
 from flowdesk.stats import last_observations
 
 if TYPE_CHECKING:
@@ -225,8 +225,7 @@ class ScorecardResult(Result):
             lines += [t.summary(), ""]
         lines.append("Changes over 1 year are differences in the indicator's unit (pp for"
                      " percent); percentiles (0-100) rank the value in its own history.")
-        if self.notes:
-            lines += ["", "Notes:", *(f"- {n}" for n in self.notes)]
+        lines += notes_lines(self.notes)
         return "\n".join(lines)
 
 

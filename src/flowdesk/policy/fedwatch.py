@@ -68,7 +68,7 @@ import pandas as pd
 
 from flowdesk.errors import ConfigError, DataError
 from flowdesk.policy.futures_input import futures_curve
-from flowdesk.results import Result
+from flowdesk.results import Result, notes_lines
 
 __all__ = [
     "STEP",
@@ -332,8 +332,7 @@ class FedWatchResult(Result):
             "",
             self.to_frame().to_string() if self.meetings else "No meetings.",
         ]
-        if self.notes:
-            lines += ["", "Notes:", *(f"- {n}" for n in self.notes)]
+        lines += notes_lines(self.notes)
         return "\n".join(lines)
 
 

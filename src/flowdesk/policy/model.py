@@ -30,7 +30,7 @@ from flowdesk.policy.fedwatch import (
 )
 from flowdesk.policy.proxy import Allocation, ProxyResult, proxy_history, proxy_meetings
 from flowdesk.policy.target import TargetRange, target_range
-from flowdesk.results import Result
+from flowdesk.results import Result, notes_lines
 from flowdesk.stats import last_observations
 
 if TYPE_CHECKING:
@@ -179,8 +179,7 @@ class FedPolicyResult(Result):
         if self.attribution is not None:
             lines += ["", self.attribution.summary()]
         lines += ["", CONVENTIONS]
-        if self.notes:
-            lines += ["", "Notes:", *(f"- {n}" for n in self.notes)]
+        lines += notes_lines(self.notes)
         return "\n".join(lines)
 
 

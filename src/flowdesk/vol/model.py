@@ -12,7 +12,7 @@ import pandas as pd
 
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError
-from flowdesk.results import Result
+from flowdesk.results import Result, notes_lines
 from flowdesk.stats import last_observations
 from flowdesk.vol.forward import HORIZONS, MIN_BLOCK, forward_return_table
 from flowdesk.vol.regimes import (
@@ -288,8 +288,7 @@ class VixRegimesResult(Result):
             "",
             rules_text(self.thresholds),
         ]
-        if self.notes:
-            lines += ["", "Notes:", *(f"- {n}" for n in self.notes)]
+        lines += notes_lines(self.notes)
         return "\n".join(lines)
 
 
