@@ -13,10 +13,10 @@ This module also registers the overview's charts with
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flowdesk.overview import MarketOverviewResult
-from flowdesk.report.plotting import figure, pick
+from flowdesk.report.plotting import register_charts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -271,14 +271,9 @@ def net_liquidity_figure(result: MarketOverviewResult) -> go.Figure:
     return fig
 
 
-@figure.register(MarketOverviewResult)
-def _overview_figure(
-    result: MarketOverviewResult, which: str | None = None, **options: Any
-) -> go.Figure:
-    makers = {
-        "drawdown": sp500_drawdown_figure,
-        "vix": vix_term_structure_figure,
-        "rates": rates_figure,
-        "liquidity": net_liquidity_figure,
-    }
-    return pick(type(result).__name__, makers, which)(result, **options)
+register_charts(MarketOverviewResult, {
+    "drawdown": sp500_drawdown_figure,
+    "vix": vix_term_structure_figure,
+    "rates": rates_figure,
+    "liquidity": net_liquidity_figure,
+})

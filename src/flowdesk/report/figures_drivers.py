@@ -6,14 +6,13 @@ shares of variance) and ``"monthly"`` (monthly attribution).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from flowdesk.drivers import DriversResult
 from flowdesk.report.figures import apply_layout
-from flowdesk.report.plotting import figure, pick
+from flowdesk.report.plotting import register_charts
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -94,9 +93,6 @@ def monthly_attribution_figure(result: DriversResult, *, months: int = 12) -> go
     )
 
 
-@figure.register(DriversResult)
-def _drivers_figure(result: DriversResult, which: str | None = None, **options: Any) -> go.Figure:
-    makers: dict[str, Callable[..., go.Figure]] = {
-        "rolling": rolling_shares_figure, "monthly": monthly_attribution_figure,
-    }
-    return pick(type(result).__name__, makers, which)(result, **options)
+register_charts(DriversResult, {
+    "rolling": rolling_shares_figure, "monthly": monthly_attribution_figure,
+})

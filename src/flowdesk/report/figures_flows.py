@@ -23,7 +23,7 @@ from flowdesk.flows.cta_signals import HORIZON_LABELS
 from flowdesk.flows.desk import FlowsDeskResult
 from flowdesk.flows.volcontrol import VolControlResult
 from flowdesk.report.figures import COLORS, apply_layout
-from flowdesk.report.plotting import figure, pick
+from flowdesk.report.plotting import register_charts
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -352,32 +352,19 @@ def buyback_blackout_figure(result: BuybackResult) -> go.Figure:
 # --- registration with flowdesk.plot ------------------------------------------------
 
 
-@figure.register(FlowsDeskResult)
-def _desk_figure(result: FlowsDeskResult, which: str | None = None, **options: Any) -> go.Figure:
-    charts = {
-        "scenarios": scenario_figure,
-        "vol_control": vol_control_history_figure,
-        "cta": cta_history_figure,
-        "ladder": pivot_ladder_figure,
-        "buybacks": buyback_strip_figure,
-    }
-    return pick("FlowsDeskResult", charts, which)(result, **options)
+register_charts(FlowsDeskResult, {
+    "scenarios": scenario_figure,
+    "vol_control": vol_control_history_figure,
+    "cta": cta_history_figure,
+    "ladder": pivot_ladder_figure,
+    "buybacks": buyback_strip_figure,
+})
 
 
-@figure.register(CTAResult)
-def _cta_figure(result: CTAResult, which: str | None = None, **options: Any) -> go.Figure:
-    return pick("CTAResult", {"book": cta_book_figure}, which)(result, **options)
+register_charts(CTAResult, {"book": cta_book_figure})
 
 
-@figure.register(VolControlResult)
-def _vol_control_figure(
-    result: VolControlResult, which: str | None = None, **options: Any
-) -> go.Figure:
-    return pick("VolControlResult", {"exposure": vol_control_exposure_figure}, which)(
-        result, **options)
+register_charts(VolControlResult, {"exposure": vol_control_exposure_figure})
 
 
-@figure.register(BuybackResult)
-def _buyback_figure(result: BuybackResult, which: str | None = None, **options: Any) -> go.Figure:
-    return pick("BuybackResult", {"blackout": buyback_blackout_figure}, which)(
-        result, **options)
+register_charts(BuybackResult, {"blackout": buyback_blackout_figure})

@@ -12,11 +12,11 @@ Registered with :func:`flowdesk.plot`: ``"next_meeting"`` (the default),
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flowdesk.policy.model import FedPolicyResult
 from flowdesk.report.figures import COLORS, _line, apply_layout
-from flowdesk.report.plotting import figure, pick
+from flowdesk.report.plotting import register_charts
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -161,11 +161,8 @@ def variance_shares_figure(result: FedPolicyResult) -> go.Figure:
     return _categorical(fig)
 
 
-@figure.register(FedPolicyResult)
-def _policy_figure(result: FedPolicyResult, which: str | None = None, **options: Any) -> go.Figure:
-    makers = {
-        "next_meeting": next_meeting_figure,
-        "proxy_history": proxy_history_figure,
-        "variance_shares": variance_shares_figure,
-    }
-    return pick(type(result).__name__, makers, which)(result, **options)
+register_charts(FedPolicyResult, {
+    "next_meeting": next_meeting_figure,
+    "proxy_history": proxy_history_figure,
+    "variance_shares": variance_shares_figure,
+})

@@ -10,14 +10,13 @@ Registered with :func:`flowdesk.plot`: a simulator result draws ``"paths"``
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from flowdesk.report.figures import COLORS, apply_layout
-from flowdesk.report.plotting import figure, pick
+from flowdesk.report.plotting import register_charts
 from flowdesk.sim.model import MarketSimulatorResult
 from flowdesk.sim.replay import ReplayResult
 
@@ -150,16 +149,9 @@ def replay_figure(result: ReplayResult, *, asof: pd.Timestamp | None = None) -> 
     return fig
 
 
-@figure.register(MarketSimulatorResult)
-def _simulator_figure(
-    result: MarketSimulatorResult, which: str | None = None, **options: Any
-) -> go.Figure:
-    makers: dict[str, Callable[..., go.Figure]] = {
-        "paths": sample_paths_figure, "amplification": amplification_figure, "acf": acf_figure,
-    }
-    return pick(type(result).__name__, makers, which)(result, **options)
+register_charts(MarketSimulatorResult, {
+    "paths": sample_paths_figure, "amplification": amplification_figure, "acf": acf_figure,
+})
 
 
-@figure.register(ReplayResult)
-def _replay_figure(result: ReplayResult, which: str | None = None, **options: Any) -> go.Figure:
-    return pick(type(result).__name__, {"replay": replay_figure}, which)(result, **options)
+register_charts(ReplayResult, {"replay": replay_figure})

@@ -7,12 +7,12 @@ Registered with :func:`flowdesk.plot`: ``"ratio"`` (the default) and ``"forward"
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from flowdesk.report.figures import COLORS, apply_layout
-from flowdesk.report.plotting import figure, pick
+from flowdesk.report.plotting import register_charts
 from flowdesk.vol.model import VixRegimesResult
 
 if TYPE_CHECKING:
@@ -160,7 +160,4 @@ def forward_returns_figure(result: VixRegimesResult) -> go.Figure:
     return fig
 
 
-@figure.register(VixRegimesResult)
-def _vix_figure(result: VixRegimesResult, which: str | None = None, **options: Any) -> go.Figure:
-    makers = {"ratio": ratio_regime_figure, "forward": forward_returns_figure}
-    return pick(type(result).__name__, makers, which)(result, **options)
+register_charts(VixRegimesResult, {"ratio": ratio_regime_figure, "forward": forward_returns_figure})

@@ -1,13 +1,12 @@
 """``flowdesk.plot(result, which=None)``: the one way from a model result to a picture.
 
 Results are data and never draw. Each figure module of :mod:`flowdesk.report`
-registers, for the result types it knows, a function that picks one of its
-charts by name::
+registers, for the result types it knows, its charts by name::
 
-    @figure.register(VixRegimesResult)
-    def _(result, which=None, **options):
-        return pick("VixRegimesResult", {"ratio": ..., "forward": ...}, which)(result)
+    register_charts(VixRegimesResult, {"ratio": ratio_figure, "forward": forward_figure})
 
+(a type whose charts are not a fixed list registers its own function with
+``@figure.register``).
 :func:`plot` imports the figure modules on first use (so that plotly loads
 only when somebody plots) and dispatches on the result's type.
 """
@@ -24,7 +23,7 @@ from flowdesk.errors import ConfigError
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-__all__ = ["FIGURE_MODULES", "figure", "pick", "plot"]
+__all__ = ["FIGURE_MODULES", "figure", "pick", "plot", "register_charts"]
 
 #: Modules that register figures with :func:`figure`, imported by :func:`plot`.
 FIGURE_MODULES: tuple[str, ...] = (
@@ -77,6 +76,32 @@ def pick(
         raise ConfigError(
             f"plot: {owner} has no chart {which!r}; choose one of {', '.join(makers)}"
         ) from None
+
+
+def register_charts(
+    result_type: type, makers: Mapping[str, Callable[..., go.Figure]]
+) -> Callable[..., go.Figure]:
+    """Make ``flowdesk.plot`` draw ``result_type`` with the chart functions in ``makers``.
+
+    Parameters
+    ----------
+    result_type
+        The result class.
+    makers
+        Chart name -> ``function(result, **options) -> Figure``, the default first.
+
+    Returns
+    -------
+    callable
+        The registered ``draw(result, which=None, **options)``.
+    """
+    owner = result_type.__name__
+
+    def draw(result: Any, which: str | None = None, **options: Any) -> go.Figure:
+        return pick(owner, makers, which)(result, **options)
+
+    draw.__name__ = draw.__qualname__ = f"draw_{owner}"
+    return figure.register(result_type)(draw)  # type: ignore[no-any-return]
 
 
 def plot(result: Any, which: str | None = None, **options: Any) -> go.Figure:
