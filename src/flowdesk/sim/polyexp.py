@@ -15,13 +15,13 @@ _EXP_CLAMP = EXP_CLAMP
 
 
 @nb.njit(cache=True, inline="always")
-def exp_small(x: float) -> float:
-    """``exp(x)`` for ``|x| <= 0.25`` (a day within the circuit breaker), to 1 ulp.
+def _taylor_to_13(s: float, x: float) -> float:
+    """Finish a Horner evaluation of the exponential's Taylor series from the ``x**13`` term.
 
-    Degree-13 Taylor polynomial in Horner form; the remainder
-    ``0.25**14 / 14!`` is below 1e-19. Plain arithmetic, so loops vectorise.
+    ``s`` is the accumulated higher-order part (``0.0`` for none); the result is
+    ``s * x**14 + sum(x**k / k!, k = 0..13)``. Both exponentials below share it.
     """
-    s = 1.0 / 6227020800.0
+    s = s * x + 1.0 / 6227020800.0
     s = s * x + 1.0 / 479001600.0
     s = s * x + 1.0 / 39916800.0
     s = s * x + 1.0 / 3628800.0
@@ -38,6 +38,16 @@ def exp_small(x: float) -> float:
 
 
 @nb.njit(cache=True, inline="always")
+def exp_small(x: float) -> float:
+    """``exp(x)`` for ``|x| <= 0.25`` (a day within the circuit breaker), to 1 ulp.
+
+    Degree-13 Taylor polynomial in Horner form; the remainder
+    ``0.25**14 / 14!`` is below 1e-19. Plain arithmetic, so loops vectorise.
+    """
+    return _taylor_to_13(0.0, x)
+
+
+@nb.njit(cache=True, inline="always")
 def exp_clamped(x: float) -> float:
     """``exp(min(max(x, -40), 40))`` to about 2e-14 relative, without a libm call.
 
@@ -51,20 +61,7 @@ def exp_clamped(x: float) -> float:
     s = s * y + 1.0 / 20922789888000.0
     s = s * y + 1.0 / 1307674368000.0
     s = s * y + 1.0 / 87178291200.0
-    s = s * y + 1.0 / 6227020800.0
-    s = s * y + 1.0 / 479001600.0
-    s = s * y + 1.0 / 39916800.0
-    s = s * y + 1.0 / 3628800.0
-    s = s * y + 1.0 / 362880.0
-    s = s * y + 1.0 / 40320.0
-    s = s * y + 1.0 / 5040.0
-    s = s * y + 1.0 / 720.0
-    s = s * y + 1.0 / 120.0
-    s = s * y + 1.0 / 24.0
-    s = s * y + 1.0 / 6.0
-    s = s * y + 0.5
-    s = s * y + 1.0
-    s = s * y + 1.0
+    s = _taylor_to_13(s, y)
     s = s * s
     s = s * s
     s = s * s
