@@ -171,6 +171,15 @@ def _mass(distribution: Mapping[int, float], sign: int) -> float:
     return float(sum(p for k, p in distribution.items() if (k > 0) - (k < 0) == sign))
 
 
+def _mass_of(view: str, sign: int, doc: str) -> property:
+    """A read-only property: the probability mass of ``sign`` in the attribute ``view``."""
+
+    def get(self: Any) -> float:
+        return _mass(getattr(self, view), sign)
+
+    return property(get, doc=doc)
+
+
 @dataclass(frozen=True, slots=True)
 class MeetingProbabilities:
     """Probabilities of one FOMC meeting (see the module docstring for both views).
@@ -210,35 +219,19 @@ class MeetingProbabilities:
         """Implied effective rate after the meeting, percent (``post_rate``)."""
         return self.post_rate
 
-    @property
-    def p_cut(self) -> float:
-        """Conditional probability of a cut (any size) at this meeting."""
-        return _mass(self.steps, -1)
-
-    @property
-    def p_hold(self) -> float:
-        """Conditional probability of no move at this meeting."""
-        return _mass(self.steps, 0)
-
-    @property
-    def p_hike(self) -> float:
-        """Conditional probability of a hike (any size) at this meeting."""
-        return _mass(self.steps, 1)
-
-    @property
-    def p_below(self) -> float:
-        """Cumulative probability that the range is below today's after this meeting."""
-        return _mass(self.cumulative, -1)
-
-    @property
-    def p_at(self) -> float:
-        """Cumulative probability that the range equals today's after this meeting."""
-        return _mass(self.cumulative, 0)
-
-    @property
-    def p_above(self) -> float:
-        """Cumulative probability that the range is above today's after this meeting."""
-        return _mass(self.cumulative, 1)
+    # The six headline probabilities: one view (conditional or cumulative) and one sign each.
+    p_cut = _mass_of("steps", -1,
+        "Conditional probability of a cut (any size) at this meeting.")
+    p_hold = _mass_of("steps", 0,
+        "Conditional probability of no move at this meeting.")
+    p_hike = _mass_of("steps", 1,
+        "Conditional probability of a hike (any size) at this meeting.")
+    p_below = _mass_of("cumulative", -1,
+        "Cumulative probability that the range is below today's after this meeting.")
+    p_at = _mass_of("cumulative", 0,
+        "Cumulative probability that the range equals today's after this meeting.")
+    p_above = _mass_of("cumulative", 1,
+        "Cumulative probability that the range is above today's after this meeting.")
 
     @property
     def distribution(self) -> dict[str, float]:
