@@ -26,7 +26,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 #: Layer of each top-level part of the package (``flowdesk.<part>``), lowest first.
 LAYERS: dict[str, int] = {
     **dict.fromkeys(
-        ("errors", "config", "dates", "jsontools", "results", "stats", "memo", "models",
+        ("errors", "config", "dates", "jsontools", "lazy", "results", "stats", "memo", "models",
          "_version"), 0),
     **dict.fromkeys(("data", "calendars"), 1),
     **dict.fromkeys(("flows", "vol", "policy", "macro", "sim", "drivers", "overview"), 2),

@@ -7,10 +7,8 @@ its result class (:data:`flowdesk.models.MODELS`) is a public name here.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
-
 from flowdesk._version import __version__
+from flowdesk.lazy import lazy_exports
 from flowdesk.models import MODELS
 
 _LAZY = {
@@ -36,14 +34,4 @@ _LAZY = {
 __all__ = ["__version__", *sorted(_LAZY)]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'flowdesk' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 from flowdesk.errors import DataError
@@ -120,11 +121,11 @@ class SeriesSpec:
 def _fred(
     sid: str,
     description: str,
+    *,
     units: str,
     frequency: Frequency,
     category: str,
-    lag: int,
-    *,
+    lag: int = 0,
     positive: bool = False,
     notes: str = "",
     source_id: str | None = None,
@@ -196,6 +197,19 @@ _BLS_LAG = 40  # first Friday of the next month, occasionally the 10th
 _CPI_LAG = 45  # mid-month after the reference month
 _GDP_LAG = 120  # advance estimate ~30 days after the quarter ends
 
+# What a block of FRED rows has in common is said once, so each row states only
+# its own id, description and exceptions (keywords override the block's values).
+_rates = partial(_fred, category="rates", frequency="daily", units="percent")
+_liquidity = partial(_fred, category="liquidity", frequency="weekly", units="USD mn", lag=1)
+_growth = partial(_fred, category="growth", frequency="quarterly", units="USD bn", lag=_GDP_LAG)
+_labour = partial(_fred, category="labour", frequency="monthly", units="percent", lag=_BLS_LAG)
+_households = partial(_fred, category="households", units="percent")
+_cpi = partial(
+    _fred, category="prices", frequency="monthly", units="index 1982-84=100", lag=_CPI_LAG
+)
+_energy = partial(_fred, category="energy", frequency="monthly")
+_fx = partial(_fred, category="fx", frequency="daily", lag=1, positive=True)
+
 CATALOG: tuple[SeriesSpec, ...] = (
     # Markets
     _yahoo("SP500", "^GSPC", "S&P 500 index, daily close", "index points", "markets"),
@@ -225,13 +239,11 @@ CATALOG: tuple[SeriesSpec, ...] = (
     _yahoo(
         "BTC", "BTC-USD", "Bitcoin in USD, daily close (UTC day, 7 days a week)", "USD", "crypto"
     ),
-    _fred(
+    _energy(
         "DCOILWTICO",
         "WTI crude oil spot price, Cushing OK",
-        "USD per barrel",
-        "daily",
-        "energy",
-        0,
+        frequency="daily",
+        units="USD per barrel",
         notes="Negative print on 2020-04-20 (-36.98) is real.",
     ),
     # Volatility
@@ -248,50 +260,15 @@ CATALOG: tuple[SeriesSpec, ...] = (
     _pcr("PCR_SPX", "SPX + SPXW options"),
     _pcr("PCR_VIX", "VIX options"),
     # Rates and policy
-    _fred(
-        "DFF",
-        "Effective federal funds rate, daily (weekends carry Friday's rate)",
-        "percent",
-        "daily",
-        "rates",
-        1,
-    ),
-    _fred("DGS10", "10-year Treasury constant-maturity yield", "percent", "daily", "rates", 0),
-    _fred("DGS2", "2-year Treasury constant-maturity yield", "percent", "daily", "rates", 0),
-    _fred(
-        "T10Y2Y",
-        "10-year minus 2-year Treasury yield spread",
-        "percentage points",
-        "daily",
-        "rates",
-        0,
-    ),
-    _fred(
-        "T10Y3M",
-        "10-year minus 3-month Treasury yield spread",
-        "percentage points",
-        "daily",
-        "rates",
-        0,
-    ),
-    _fred("DFII10", "10-year TIPS real yield", "percent", "daily", "rates", 0),
-    _fred("T10YIE", "10-year breakeven inflation", "percent", "daily", "rates", 0),
-    _fred(
-        "DFEDTARU",
-        "Federal funds target range, upper limit (live only, not in the snapshot)",
-        "percent",
-        "daily",
-        "rates",
-        0,
-    ),
-    _fred(
-        "DFEDTARL",
-        "Federal funds target range, lower limit (live only, not in the snapshot)",
-        "percent",
-        "daily",
-        "rates",
-        0,
-    ),
+    _rates("DFF", "Effective federal funds rate, daily (weekends carry Friday's rate)", lag=1),
+    _rates("DGS10", "10-year Treasury constant-maturity yield"),
+    _rates("DGS2", "2-year Treasury constant-maturity yield"),
+    _rates("T10Y2Y", "10-year minus 2-year Treasury yield spread", units="percentage points"),
+    _rates("T10Y3M", "10-year minus 3-month Treasury yield spread", units="percentage points"),
+    _rates("DFII10", "10-year TIPS real yield"),
+    _rates("T10YIE", "10-year breakeven inflation"),
+    _rates("DFEDTARU", "Federal funds target range, upper limit (live only, not in the snapshot)"),
+    _rates("DFEDTARL", "Federal funds target range, lower limit (live only, not in the snapshot)"),
     SeriesSpec(
         id="DGS3MO",
         description="3-month Treasury bill yield (derived: 10-year yield minus the 10y-3m spread)",
@@ -307,26 +284,18 @@ CATALOG: tuple[SeriesSpec, ...] = (
         notes="Exact by construction: FRED defines T10Y3M as DGS10 - DGS3MO.",
     ),
     # Liquidity
-    _fred(
-        "WALCL", "Federal Reserve total assets, Wednesday level", "USD mn", "weekly", "liquidity", 1
-    ),
-    _fred(
-        "WTREGEN",
-        "Treasury General Account at the Fed, Wednesday level",
-        "USD mn",
-        "weekly",
-        "liquidity",
-        1,
-    ),
-    _fred(
+    _liquidity("WALCL", "Federal Reserve total assets, Wednesday level"),
+    _liquidity("WTREGEN", "Treasury General Account at the Fed, Wednesday level"),
+    _liquidity(
         "RRPONTSYD",
         "Overnight reverse repurchase agreements (Fed ON RRP), daily",
-        "USD bn",
-        "daily",
-        "liquidity",
-        0,
+        frequency="daily",
+        units="USD bn",
+        lag=0,
     ),
-    _fred("M2SL", "M2 money stock, seasonally adjusted", "USD bn", "monthly", "liquidity", 56),
+    _liquidity(
+        "M2SL", "M2 money stock, seasonally adjusted", frequency="monthly", units="USD bn", lag=56
+    ),
     SeriesSpec(
         id="NETLIQ",
         description="Net liquidity: Fed balance sheet minus TGA minus reverse repo (weekly, Wed)",
@@ -343,177 +312,105 @@ CATALOG: tuple[SeriesSpec, ...] = (
         notes="WALCL and WTREGEN are USD millions; RRPONTSYD is USD billions.",
     ),
     # Growth, labour, households
-    _fred(
-        "GDP", "Gross domestic product, nominal, SAAR", "USD bn", "quarterly", "growth", _GDP_LAG
+    _growth("GDP", "Gross domestic product, nominal, SAAR"),
+    _growth("GDPC1", "Real gross domestic product, SAAR", units="USD bn (chained 2017)"),
+    _growth("CP", "Corporate profits after tax, SAAR", lag=150),
+    _labour("UNRATE", "Unemployment rate (U-3)"),
+    _labour("U6RATE", "U-6 unemployment rate (incl. marginally attached and part-time)"),
+    _labour("PAYEMS", "Nonfarm payrolls", units="thousands of persons"),
+    _labour(
+        "ICSA",
+        "Initial jobless claims, week ending Saturday",
+        frequency="weekly",
+        units="persons",
+        lag=5,
     ),
-    _fred(
-        "GDPC1",
-        "Real gross domestic product, SAAR",
-        "USD bn (chained 2017)",
-        "quarterly",
-        "growth",
-        _GDP_LAG,
-    ),
-    _fred("CP", "Corporate profits after tax, SAAR", "USD bn", "quarterly", "growth", 150),
-    _fred("UNRATE", "Unemployment rate (U-3)", "percent", "monthly", "labour", _BLS_LAG),
-    _fred(
-        "U6RATE",
-        "U-6 unemployment rate (incl. marginally attached and part-time)",
-        "percent",
-        "monthly",
-        "labour",
-        _BLS_LAG,
-    ),
-    _fred("PAYEMS", "Nonfarm payrolls", "thousands of persons", "monthly", "labour", _BLS_LAG),
-    _fred("ICSA", "Initial jobless claims, week ending Saturday", "persons", "weekly", "labour", 5),
-    _fred(
-        "CIVPART", "Labour force participation rate, 16+", "percent", "monthly", "labour", _BLS_LAG
-    ),
-    _fred(
-        "LNS11300036",
-        "Labour force participation rate, age 20-24",
-        "percent",
-        "monthly",
-        "labour",
-        _BLS_LAG,
-    ),
-    _fred(
-        "LNS11300060",
-        "Labour force participation rate, age 25-54 (prime age)",
-        "percent",
-        "monthly",
-        "labour",
-        _BLS_LAG,
-    ),
-    _fred(
-        "LNS11324230",
-        "Labour force participation rate, age 55+",
-        "percent",
-        "monthly",
-        "labour",
-        _BLS_LAG,
-    ),
-    _fred("PSAVERT", "Personal saving rate", "percent", "monthly", "households", 60),
-    _fred(
+    _labour("CIVPART", "Labour force participation rate, 16+"),
+    _labour("LNS11300036", "Labour force participation rate, age 20-24"),
+    _labour("LNS11300060", "Labour force participation rate, age 25-54 (prime age)"),
+    _labour("LNS11324230", "Labour force participation rate, age 55+"),
+    _households("PSAVERT", "Personal saving rate", frequency="monthly", lag=60),
+    _households(
         "DRCCLACBS",
         "Credit-card delinquency rate, all commercial banks",
-        "percent",
-        "quarterly",
-        "households",
-        140,
+        frequency="quarterly",
+        lag=140,
     ),
     # Prices and energy
-    _fred(
-        "CPIAUCSL",
-        "Consumer price index, all items, SA",
-        "index 1982-84=100",
-        "monthly",
-        "prices",
-        _CPI_LAG,
-    ),
-    _fred(
-        "CUSR0000SEHF01", "CPI: electricity, SA", "index 1982-84=100", "monthly", "energy", _CPI_LAG
-    ),
-    _fred(
+    _cpi("CPIAUCSL", "Consumer price index, all items, SA"),
+    _cpi("CUSR0000SEHF01", "CPI: electricity, SA", category="energy"),
+    _cpi(
         "APU000072610",
         "Average price of electricity, US city average",
-        "USD per kWh",
-        "monthly",
-        "energy",
-        _CPI_LAG,
+        category="energy",
+        units="USD per kWh",
     ),
-    _fred(
+    _energy(
         "IPG2211S",
         "Industrial production: electric power generation",
-        "index 2017=100",
-        "monthly",
-        "energy",
-        47,
+        units="index 2017=100",
+        lag=47,
     ),
-    _fred(
+    _energy(
         "PCOPPUSDM",
         "Global price of copper (IMF)",
-        "USD per metric ton",
-        "monthly",
-        "energy",
-        40,
+        units="USD per metric ton",
+        lag=40,
         positive=True,
     ),
     # FX (H.10, noon buying rates in New York)
-    _fred("DEXUSEU", "US dollars per euro", "USD per EUR", "daily", "fx", 1, positive=True),
-    _fred("DEXJPUS", "Japanese yen per US dollar", "JPY per USD", "daily", "fx", 1, positive=True),
-    _fred(
-        "DEXUSUK", "US dollars per British pound", "USD per GBP", "daily", "fx", 1, positive=True
-    ),
+    _fx("DEXUSEU", "US dollars per euro", units="USD per EUR"),
+    _fx("DEXJPUS", "Japanese yen per US dollar", units="JPY per USD"),
+    _fx("DEXUSUK", "US dollars per British pound", units="USD per GBP"),
     # Live-only series of the thesis monitor (ids and evidence in flowdesk.macro.live_series)
-    _fred(
+    _growth(
         "Y034RC1Q027SBEA",
         "Private fixed investment: information processing equipment,"
         " nominal, SAAR (live only, not in the snapshot)",
-        "USD bn",
-        "quarterly",
-        "growth",
-        _GDP_LAG,
         positive=True,
         notes="BEA NIPA table 5.5.5.",
     ),
-    _fred(
+    _growth(
         "B985RC1Q027SBEA",
         "Private fixed investment: software, nominal, SAAR (live only, not in the snapshot)",
-        "USD bn",
-        "quarterly",
-        "growth",
-        _GDP_LAG,
         positive=True,
         notes="BEA NIPA table 5.6.5.",
     ),
-    _fred(
+    _households(
         "MORTGAGE30US",
         "30-year fixed-rate mortgage average, Freddie Mac PMMS, weekly"
         " (live only, not in the snapshot)",
-        "percent",
-        "weekly",
-        "households",
-        0,
+        frequency="weekly",
         positive=True,
     ),
-    _fred(
+    _households(
         "MSPUS",
         "Median sales price of houses sold, quarterly (live only, not in the snapshot)",
-        "USD",
-        "quarterly",
-        "households",
-        _GDP_LAG,
+        frequency="quarterly",
+        units="USD",
+        lag=_GDP_LAG,
         positive=True,
         notes="Census/HUD New Residential Sales; not seasonally adjusted.",
     ),
-    _fred(
+    _households(
         "MEHOINUSA646N",
         "Median household income, current dollars, annual (live only, not in the snapshot)",
-        "USD",
-        "annual",
-        "households",
-        620,
+        frequency="annual",
+        units="USD",
+        lag=620,
         positive=True,
         notes="Census CPS ASEC; dated 1 January of the income year, published the"
         " following September.",
     ),
-    _fred(
+    _cpi(
         "CUSR0000SEHA",
         "CPI: rent of primary residence, SA (live only, not in the snapshot)",
-        "index 1982-84=100",
-        "monthly",
-        "prices",
-        _CPI_LAG,
         positive=True,
     ),
-    _fred(
+    _cpi(
         "CUUR0000SEEB03",
         "CPI: day care and preschool, not seasonally adjusted (live only, not in the snapshot)",
-        "index",
-        "monthly",
-        "prices",
-        _CPI_LAG,
+        units="index",
         positive=True,
         notes="Not seasonally adjusted: use year-on-year changes only.",
     ),

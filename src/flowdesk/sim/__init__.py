@@ -22,8 +22,7 @@ Names resolve lazily so that importing this package (or
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from flowdesk.lazy import lazy_exports
 
 _LAZY = {
     "AGENT_CLASSES": "flowdesk.sim.params",
@@ -53,14 +52,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'flowdesk.sim' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)

@@ -16,8 +16,8 @@ import pandas as pd
 from flowdesk.data.catalog import SeriesSpec
 from flowdesk.data.formats import parse_series_csv
 from flowdesk.data.sources.base import Query
-from flowdesk.data.sources.http import HTTPSource, looks_like_html
-from flowdesk.errors import DataError, SourceError
+from flowdesk.data.sources.http import HTTPSource
+from flowdesk.errors import DataError
 
 __all__ = ["CBOE_URL", "CboeSource", "cboe_url"]
 
@@ -65,11 +65,7 @@ class CboeSource(HTTPSource):
             On HTTP failure or when an HTML page comes back instead of CSV.
         """
         response = self._get(query)
-        if looks_like_html(response):
-            raise SourceError(
-                f"cboe series {query.series_id}: got an HTML page instead of CSV from"
-                f" {query.public_url}"
-            )
+        self._reject_html(response, query, "CSV")
         return response.text
 
     def transform_data(self, raw: Any, spec: SeriesSpec) -> pd.Series:

@@ -19,7 +19,7 @@ import pandas as pd
 from flowdesk.data.catalog import SeriesSpec
 from flowdesk.data.formats import MISSING_MARKERS, parse_series_csv
 from flowdesk.data.sources.base import Query
-from flowdesk.data.sources.http import HTTPSource, HTTPSourceError, looks_like_html, redact_url
+from flowdesk.data.sources.http import HTTPSource, HTTPSourceError, redact_url
 from flowdesk.errors import SourceError
 
 __all__ = ["FRED_API_URL", "FRED_CSV_URL", "FredPayload", "FredSource"]
@@ -83,11 +83,7 @@ class FredSource(HTTPSource):
 
     def _download_csv(self, query: Query, *, retries: int | None = None) -> FredPayload:
         response = self._get(query, retries=retries)
-        if looks_like_html(response):
-            raise SourceError(
-                f"fred series {query.series_id}: got an HTML page instead of CSV from"
-                f" {query.public_url} (FRED may be busy or the id may be wrong)"
-            )
+        self._reject_html(response, query, "CSV", " (FRED may be busy or the id may be wrong)")
         return FredPayload("csv", response.text, query.public_url)
 
     def extract(self, query: Query) -> FredPayload:
@@ -120,11 +116,7 @@ class FredSource(HTTPSource):
                     f"fred series {query.series_id}: the API failed ({api_exc}) and the keyless"
                     f" CSV fallback failed too ({csv_exc})"
                 ) from csv_exc
-        if looks_like_html(response):
-            raise SourceError(
-                f"fred series {query.series_id}: got an HTML page instead of JSON from"
-                f" {query.public_url}"
-            )
+        self._reject_html(response, query, "JSON")
         return FredPayload("json", response.text, query.public_url)
 
     def transform_data(self, raw: FredPayload, spec: SeriesSpec) -> pd.Series:

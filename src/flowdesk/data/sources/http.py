@@ -311,3 +311,33 @@ class HTTPSource(LiveSource):
             sleep=self._sleep,
             **options,
         )
+
+    def _reject_html(
+        self, response: httpx.Response, query: Query, expected: str, hint: str = ""
+    ) -> None:
+        """Raise when a server answered with a web page instead of the data file.
+
+        Portals and CDNs answer errors, rate limits and unknown ids with a 200
+        HTML page, so a successful status alone does not mean data came back.
+
+        Parameters
+        ----------
+        response
+            The successful response to check.
+        query
+            The request; its series id and public URL go into the message.
+        expected
+            What should have come back (``"CSV"``, ``"JSON"``).
+        hint
+            Text appended to the message, e.g. a likely cause.
+
+        Raises
+        ------
+        SourceError
+            If the body is an HTML page.
+        """
+        if looks_like_html(response):
+            raise SourceError(
+                f"{self.name} series {query.series_id}: got an HTML page instead of {expected}"
+                f" from {query.public_url}{hint}"
+            )
