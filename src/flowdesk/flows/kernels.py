@@ -48,6 +48,57 @@ def _blocks(n: int) -> int:
     return (n + _BLOCK - 1) // _BLOCK
 
 
+@nb.njit(cache=True, inline="always")
+def _block_bounds(b: int, n: int) -> tuple[int, int]:
+    # Columns [lo, hi) of thread task b; the last block may be short.
+    lo = b * _BLOCK
+    return lo, min(lo + _BLOCK, n)
+
+
+# --- steps shared by the rolling kernels ------------------------------------------------
+# pandas' rolling sum and variance walk the window the same way: drop the value
+# leaving it (if observed), add the one entering it (if observed), and count the
+# run of equal values so that a constant window gives an exact result. Each
+# running statistic keeps one compensation term for additions and one for
+# removals, as pandas does. Each kernel allocates its own state arrays: handing
+# them out of a helper as a tuple made the variance kernel ~15% slower.
+
+
+@nb.njit(cache=True, inline="always")
+def _leaving(x: np.ndarray, t: int, window: int, col: int) -> float:
+    # The value that leaves the window at row t; NaN (nothing to drop) while it fills.
+    return x[t - window, col] if t >= window else np.nan
+
+
+@nb.njit(cache=True, inline="always")
+def _run_length(same: int, prev: float, v: float) -> tuple[int, float]:
+    # Length of the current run of values equal to v, and v as the new previous value.
+    return (same + 1 if v == prev else 1), v
+
+
+@nb.njit(cache=True, inline="always")
+def _kahan_add(total: float, comp: float, v: float) -> tuple[float, float]:
+    # Kahan-compensated total + v (pandas add_sum; removal adds -v with its own comp).
+    y = v - comp
+    t = total + y
+    return t, t - total - y
+
+
+@nb.njit(cache=True, inline="always")
+def _welford(
+    mean: float, ssq: float, comp: float, v: float, nobs: int, sign: float
+) -> tuple[float, float, float]:
+    # Compensated Welford update of (mean, sum of squared deviations) when v enters
+    # (sign=+1) or leaves (sign=-1) a window that then holds nobs values; pandas'
+    # add_var / remove_var. Multiplying by +-1 is exact: one helper serves both, bit for bit.
+    prev_mean = mean - comp
+    y = v - comp
+    t = y - mean
+    comp = t + mean - y
+    mean += sign * t / nobs
+    return mean, ssq + sign * ((v - prev_mean) * (v - mean)), comp
+
+
 @nb.njit(cache=True, parallel=True, fastmath=False)
 def ewm_mean_into(
     x: np.ndarray, alpha: float, adjust: bool, ignore_na: bool, min_periods: int, out: np.ndarray
@@ -61,8 +112,7 @@ def ewm_mean_into(
     new_wt = 1.0 if adjust else alpha
     decay = 1.0 - alpha
     for b in nb.prange(_blocks(n_a)):
-        lo = b * _BLOCK
-        hi = min(lo + _BLOCK, n_a)
+        lo, hi = _block_bounds(b, n_a)
         m = hi - lo
         weighted = np.empty(m)
         old_wt = np.ones(m)
@@ -115,8 +165,7 @@ def ewm_var_into(
     decay = 1.0 - alpha
     minp = max(min_periods, 1)
     for b in nb.prange(_blocks(n_a)):
-        lo = b * _BLOCK
-        hi = min(lo + _BLOCK, n_a)
+        lo, hi = _block_bounds(b, n_a)
         m = hi - lo
         mean = np.empty(m)
         cov = np.zeros(m)
@@ -180,8 +229,7 @@ def rolling_sum_into(x: np.ndarray, window: int, min_periods: int, out: np.ndarr
     """
     n_t, n_a = x.shape
     for b in nb.prange(_blocks(n_a)):
-        lo = b * _BLOCK
-        hi = min(lo + _BLOCK, n_a)
+        lo, hi = _block_bounds(b, n_a)
         m = hi - lo
         s = np.zeros(m)
         comp_add = np.zeros(m)
@@ -192,26 +240,15 @@ def rolling_sum_into(x: np.ndarray, window: int, min_periods: int, out: np.ndarr
         for t in range(n_t):
             for j in range(m):
                 # pandas removes the leaving value before adding the new one.
-                if t >= window:
-                    r = x[t - window, lo + j]
-                    if r == r:
-                        nobs[j] -= 1
-                        y = -r - comp_rem[j]
-                        tt = s[j] + y
-                        comp_rem[j] = tt - s[j] - y
-                        s[j] = tt
+                r = _leaving(x, t, window, lo + j)
+                if r == r:
+                    nobs[j] -= 1
+                    s[j], comp_rem[j] = _kahan_add(s[j], comp_rem[j], -r)
                 v = x[t, lo + j]
                 if v == v:
                     nobs[j] += 1
-                    y = v - comp_add[j]
-                    tt = s[j] + y
-                    comp_add[j] = tt - s[j] - y
-                    s[j] = tt
-                    if v == prev[j]:
-                        same[j] += 1
-                    else:
-                        same[j] = 1
-                    prev[j] = v
+                    s[j], comp_add[j] = _kahan_add(s[j], comp_add[j], v)
+                    same[j], prev[j] = _run_length(same[j], prev[j], v)
                 if nobs[j] == 0 and min_periods == 0:
                     out[t, lo + j] = 0.0
                 elif nobs[j] >= min_periods and nobs[j] > 0:
@@ -235,8 +272,7 @@ def rolling_var_into(
     """
     n_t, n_a = x.shape
     for b in nb.prange(_blocks(n_a)):
-        lo = b * _BLOCK
-        hi = min(lo + _BLOCK, n_a)
+        lo, hi = _block_bounds(b, n_a)
         m = hi - lo
         mean = np.zeros(m)
         ssq = np.zeros(m)
@@ -248,34 +284,23 @@ def rolling_var_into(
         for t in range(n_t):
             for j in range(m):
                 # pandas removes the leaving value before adding the new one.
-                if t >= window:
-                    r = x[t - window, lo + j]
-                    if r == r:
-                        nobs[j] -= 1
-                        if nobs[j] > 0:
-                            prev_mean = mean[j] - comp_rem[j]
-                            y = r - comp_rem[j]
-                            tt = y - mean[j]
-                            comp_rem[j] = tt + mean[j] - y
-                            mean[j] -= tt / nobs[j]
-                            ssq[j] -= (r - prev_mean) * (r - mean[j])
-                        else:
-                            mean[j] = 0.0
-                            ssq[j] = 0.0
+                r = _leaving(x, t, window, lo + j)
+                if r == r:
+                    nobs[j] -= 1
+                    if nobs[j] > 0:
+                        mean[j], ssq[j], comp_rem[j] = _welford(
+                            mean[j], ssq[j], comp_rem[j], r, nobs[j], -1.0
+                        )
+                    else:
+                        mean[j] = 0.0
+                        ssq[j] = 0.0
                 v = x[t, lo + j]
                 if v == v:
                     nobs[j] += 1
-                    prev_mean = mean[j] - comp_add[j]
-                    y = v - comp_add[j]
-                    tt = y - mean[j]
-                    comp_add[j] = tt + mean[j] - y
-                    mean[j] += tt / nobs[j]
-                    ssq[j] += (v - prev_mean) * (v - mean[j])
-                    if v == prev[j]:
-                        same[j] += 1
-                    else:
-                        same[j] = 1
-                    prev[j] = v
+                    mean[j], ssq[j], comp_add[j] = _welford(
+                        mean[j], ssq[j], comp_add[j], v, nobs[j], 1.0
+                    )
+                    same[j], prev[j] = _run_length(same[j], prev[j], v)
                 k = nobs[j]
                 if k >= min_periods and k > ddof and k > 0:
                     if k == 1 or same[j] >= k:
@@ -297,8 +322,7 @@ def lagged_return_into(x: np.ndarray, lag: int, log: bool, out: np.ndarray) -> N
     """
     n_t, n_a = x.shape
     for b in nb.prange(_blocks(n_a)):
-        lo = b * _BLOCK
-        hi = min(lo + _BLOCK, n_a)
+        lo, hi = _block_bounds(b, n_a)
         for t in range(n_t):
             for j in range(lo, hi):
                 if t < lag:
