@@ -51,8 +51,6 @@ __all__ = [
     "tsmom_signs",
 ]
 
-_BLOCK = 256  # columns per thread task, as in kernels.py
-
 
 @dataclass(frozen=True)
 class TrendWindow:
@@ -223,9 +221,8 @@ def ewm_weight_into(
     ``decay * decay`` gives the ``sum_wt2`` state of the EW variance kernel.
     """
     n_t, n_a = x.shape
-    for b in nb.prange((n_a + _BLOCK - 1) // _BLOCK):
-        lo = b * _BLOCK
-        hi = min(lo + _BLOCK, n_a)
+    for b in nb.prange(k.n_blocks(n_a)):  # the column blocks of the kernels
+        lo, hi = k.block_bounds(b, n_a)
         for j in range(lo, hi):
             w = np.nan
             for t in range(n_t):
@@ -285,9 +282,8 @@ def _forecast_into(
     fast_idx, slow_idx, scalars, lookbacks, tsmom_weight, fdm, cap = params
     n_t, n_a = p.shape
     n_w = scalars.size
-    for b in nb.prange((n_a + _BLOCK - 1) // _BLOCK):
-        lo = b * _BLOCK
-        hi = min(lo + _BLOCK, n_a)
+    for b in nb.prange(k.n_blocks(n_a)):  # the column blocks of the kernels
+        lo, hi = k.block_bounds(b, n_a)
         total = np.empty(hi - lo)
         nan_row = np.full(hi - lo, np.nan)
         for t in range(n_t):

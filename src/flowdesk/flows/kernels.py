@@ -19,12 +19,14 @@ import numba as nb
 import numpy as np
 
 __all__ = [
+    "block_bounds",
     "ewm_mean",
     "ewm_mean_into",
     "ewm_std",
     "ewm_var_into",
     "lagged_return_into",
     "lagged_returns",
+    "n_blocks",
     "rolling_mean",
     "rolling_std",
     "rolling_sum",
@@ -44,13 +46,14 @@ def span_to_alpha(span: float) -> float:
 
 
 @nb.njit(cache=True, inline="always")
-def _blocks(n: int) -> int:
+def n_blocks(n: int) -> int:
+    """Number of thread tasks for ``n`` columns (the ``prange`` of every kernel)."""
     return (n + _BLOCK - 1) // _BLOCK
 
 
 @nb.njit(cache=True, inline="always")
-def _block_bounds(b: int, n: int) -> tuple[int, int]:
-    # Columns [lo, hi) of thread task b; the last block may be short.
+def block_bounds(b: int, n: int) -> tuple[int, int]:
+    """Columns ``[lo, hi)`` of thread task ``b`` out of ``n``; the last block may be short."""
     lo = b * _BLOCK
     return lo, min(lo + _BLOCK, n)
 
@@ -111,8 +114,8 @@ def ewm_mean_into(
     n_t, n_a = x.shape
     new_wt = 1.0 if adjust else alpha
     decay = 1.0 - alpha
-    for b in nb.prange(_blocks(n_a)):
-        lo, hi = _block_bounds(b, n_a)
+    for b in nb.prange(n_blocks(n_a)):
+        lo, hi = block_bounds(b, n_a)
         m = hi - lo
         weighted = np.empty(m)
         old_wt = np.ones(m)
@@ -164,8 +167,8 @@ def ewm_var_into(
     new_wt = 1.0 if adjust else alpha
     decay = 1.0 - alpha
     minp = max(min_periods, 1)
-    for b in nb.prange(_blocks(n_a)):
-        lo, hi = _block_bounds(b, n_a)
+    for b in nb.prange(n_blocks(n_a)):
+        lo, hi = block_bounds(b, n_a)
         m = hi - lo
         mean = np.empty(m)
         cov = np.zeros(m)
@@ -228,8 +231,8 @@ def rolling_sum_into(x: np.ndarray, window: int, min_periods: int, out: np.ndarr
     (Kahan-compensated running sum, as pandas).
     """
     n_t, n_a = x.shape
-    for b in nb.prange(_blocks(n_a)):
-        lo, hi = _block_bounds(b, n_a)
+    for b in nb.prange(n_blocks(n_a)):
+        lo, hi = block_bounds(b, n_a)
         m = hi - lo
         s = np.zeros(m)
         comp_add = np.zeros(m)
@@ -271,8 +274,8 @@ def rolling_var_into(
     take ``np.sqrt`` for ``.std()``.
     """
     n_t, n_a = x.shape
-    for b in nb.prange(_blocks(n_a)):
-        lo, hi = _block_bounds(b, n_a)
+    for b in nb.prange(n_blocks(n_a)):
+        lo, hi = block_bounds(b, n_a)
         m = hi - lo
         mean = np.zeros(m)
         ssq = np.zeros(m)
@@ -321,8 +324,8 @@ def lagged_return_into(x: np.ndarray, lag: int, log: bool, out: np.ndarray) -> N
     ``lag`` rows are NaN.
     """
     n_t, n_a = x.shape
-    for b in nb.prange(_blocks(n_a)):
-        lo, hi = _block_bounds(b, n_a)
+    for b in nb.prange(n_blocks(n_a)):
+        lo, hi = block_bounds(b, n_a)
         for t in range(n_t):
             for j in range(lo, hi):
                 if t < lag:
