@@ -58,13 +58,12 @@ def block_bounds(b: int, n: int) -> tuple[int, int]:
     return lo, min(lo + _BLOCK, n)
 
 
-# --- steps shared by the rolling kernels ------------------------------------------------
+# --- steps of the rolling kernels --------------------------------------------------------
 # pandas' rolling sum and variance walk the window the same way: drop the value
 # leaving it (if observed), add the one entering it (if observed), and count the
 # run of equal values so that a constant window gives an exact result. Each
 # running statistic keeps one compensation term for additions and one for
-# removals, as pandas does. Each kernel allocates its own state arrays: handing
-# them out of a helper as a tuple made the variance kernel ~15% slower.
+# removals, as pandas does. One kernel (_rolling_into) does the walk for both.
 
 
 @nb.njit(cache=True, inline="always")
@@ -224,17 +223,19 @@ def ewm_var_into(
 
 
 @nb.njit(cache=True, parallel=True, fastmath=False)
-def rolling_sum_into(x: np.ndarray, window: int, min_periods: int, out: np.ndarray) -> None:
-    """Rolling sum over ``window`` rows, NaNs skipped, written into ``out``.
-
-    Equals ``pd.DataFrame(x).rolling(window, min_periods=min_periods).sum()``
-    (Kahan-compensated running sum, as pandas).
-    """
+def _rolling_into(
+    x: np.ndarray, window: int, min_periods: int, ddof: int, var: bool, out: np.ndarray
+) -> None:
+    # The window walk of pandas' rolling sum (var=False) and variance (var=True).
+    # `total` is the running sum or the sum of squared deviations about `mean`.
+    # `var` is fixed for the whole call, so its branches cost nothing measurable
+    # (timed against the two separate kernels this replaces).
     n_t, n_a = x.shape
     for b in nb.prange(n_blocks(n_a)):
         lo, hi = block_bounds(b, n_a)
         m = hi - lo
-        s = np.zeros(m)
+        mean = np.zeros(m)
+        total = np.zeros(m)
         comp_add = np.zeros(m)
         comp_rem = np.zeros(m)
         nobs = np.zeros(m, dtype=np.int64)
@@ -246,24 +247,65 @@ def rolling_sum_into(x: np.ndarray, window: int, min_periods: int, out: np.ndarr
                 r = _leaving(x, t, window, lo + j)
                 if r == r:
                     nobs[j] -= 1
-                    s[j], comp_rem[j] = _kahan_add(s[j], comp_rem[j], -r)
+                    if not var:
+                        total[j], comp_rem[j] = _kahan_add(total[j], comp_rem[j], -r)
+                    elif nobs[j] > 0:
+                        mean[j], total[j], comp_rem[j] = _welford(
+                            mean[j], total[j], comp_rem[j], r, nobs[j], -1.0
+                        )
+                    else:
+                        mean[j] = 0.0
+                        total[j] = 0.0
                 v = x[t, lo + j]
                 if v == v:
                     nobs[j] += 1
-                    s[j], comp_add[j] = _kahan_add(s[j], comp_add[j], v)
-                    same[j], prev[j] = _run_length(same[j], prev[j], v)
-                if nobs[j] == 0 and min_periods == 0:
-                    out[t, lo + j] = 0.0
-                elif nobs[j] >= min_periods and nobs[j] > 0:
-                    if same[j] >= nobs[j]:
-                        out[t, lo + j] = prev[j] * nobs[j]
+                    if var:
+                        mean[j], total[j], comp_add[j] = _welford(
+                            mean[j], total[j], comp_add[j], v, nobs[j], 1.0
+                        )
                     else:
-                        out[t, lo + j] = s[j]
+                        total[j], comp_add[j] = _kahan_add(total[j], comp_add[j], v)
+                    same[j], prev[j] = _run_length(same[j], prev[j], v)
+                if var:
+                    out[t, lo + j] = _var_value(total[j], nobs[j], same[j], min_periods, ddof)
                 else:
-                    out[t, lo + j] = np.nan
+                    out[t, lo + j] = _sum_value(total[j], nobs[j], same[j], prev[j], min_periods)
 
 
-@nb.njit(cache=True, parallel=True, fastmath=False)
+@nb.njit(cache=True, inline="always")
+def _sum_value(total: float, nobs: int, same: int, prev: float, min_periods: int) -> float:
+    # pandas' rolling sum output: 0 for an empty window when allowed, an exact
+    # multiple for a constant window.
+    if nobs == 0 and min_periods == 0:
+        return 0.0
+    if nobs >= min_periods and nobs > 0:
+        return prev * nobs if same >= nobs else total
+    return np.nan
+
+
+@nb.njit(cache=True, inline="always")
+def _var_value(ssq: float, nobs: int, same: int, min_periods: int, ddof: int) -> float:
+    # pandas' rolling variance output: exact zero for one value or a constant window,
+    # never negative.
+    if nobs >= min_periods and nobs > ddof and nobs > 0:
+        if nobs == 1 or same >= nobs:
+            return 0.0
+        res = ssq / (nobs - ddof)
+        return res if res > 0.0 else 0.0
+    return np.nan
+
+
+@nb.njit(cache=True)
+def rolling_sum_into(x: np.ndarray, window: int, min_periods: int, out: np.ndarray) -> None:
+    """Rolling sum over ``window`` rows, NaNs skipped, written into ``out``.
+
+    Equals ``pd.DataFrame(x).rolling(window, min_periods=min_periods).sum()``
+    (Kahan-compensated running sum, as pandas).
+    """
+    _rolling_into(x, window, min_periods, 0, False, out)
+
+
+@nb.njit(cache=True)
 def rolling_var_into(
     x: np.ndarray, window: int, min_periods: int, ddof: int, out: np.ndarray
 ) -> None:
@@ -273,46 +315,7 @@ def rolling_var_into(
     (compensated Welford updates, exact zero for constant windows, as pandas);
     take ``np.sqrt`` for ``.std()``.
     """
-    n_t, n_a = x.shape
-    for b in nb.prange(n_blocks(n_a)):
-        lo, hi = block_bounds(b, n_a)
-        m = hi - lo
-        mean = np.zeros(m)
-        ssq = np.zeros(m)
-        comp_add = np.zeros(m)
-        comp_rem = np.zeros(m)
-        nobs = np.zeros(m, dtype=np.int64)
-        same = np.zeros(m, dtype=np.int64)
-        prev = np.full(m, np.nan)
-        for t in range(n_t):
-            for j in range(m):
-                # pandas removes the leaving value before adding the new one.
-                r = _leaving(x, t, window, lo + j)
-                if r == r:
-                    nobs[j] -= 1
-                    if nobs[j] > 0:
-                        mean[j], ssq[j], comp_rem[j] = _welford(
-                            mean[j], ssq[j], comp_rem[j], r, nobs[j], -1.0
-                        )
-                    else:
-                        mean[j] = 0.0
-                        ssq[j] = 0.0
-                v = x[t, lo + j]
-                if v == v:
-                    nobs[j] += 1
-                    mean[j], ssq[j], comp_add[j] = _welford(
-                        mean[j], ssq[j], comp_add[j], v, nobs[j], 1.0
-                    )
-                    same[j], prev[j] = _run_length(same[j], prev[j], v)
-                k = nobs[j]
-                if k >= min_periods and k > ddof and k > 0:
-                    if k == 1 or same[j] >= k:
-                        out[t, lo + j] = 0.0
-                    else:
-                        res = ssq[j] / (k - ddof)
-                        out[t, lo + j] = res if res > 0.0 else 0.0
-                else:
-                    out[t, lo + j] = np.nan
+    _rolling_into(x, window, min_periods, ddof, True, out)
 
 
 @nb.njit(cache=True, parallel=True, fastmath=False)
