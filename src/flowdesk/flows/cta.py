@@ -88,6 +88,7 @@ from flowdesk.flows.cta_signals import (
     TrendSpec,
     TrendWindow,
     as_panel,
+    forecast_params,
     signal_state,
     trend_forecasts,
     tsmom_signs,
@@ -721,7 +722,6 @@ def positions_along(result: CTAResult, paths: np.ndarray) -> np.ndarray:
     spec = m.spec
     st = result._signal_state
     book = result._book
-    span_pos = {s: i for i, s in enumerate(st.spans)}
     alphas = np.array([span_to_alpha(s) for s in st.spans])
     new_wt = np.ones_like(alphas) if spec.adjust else alphas
     v_alpha = span_to_alpha(spec.vol_span)
@@ -730,11 +730,7 @@ def positions_along(result: CTAResult, paths: np.ndarray) -> np.ndarray:
         st.ewm_mean, st.ewm_weight, 1.0 - alphas, new_wt, spec.adjust,
         st.vol_mean, st.vol_cov, st.vol_sum_wt, st.vol_sum_wt2, st.vol_nobs,
         1.0 - v_alpha, spec.vol_min_periods,
-        np.array([span_pos[w.fast] for w in spec.windows], dtype=np.int64),
-        np.array([span_pos[w.slow] for w in spec.windows], dtype=np.int64),
-        np.array([w.scalar for w in spec.windows]),
-        np.array([w.lookback for w in spec.windows], dtype=np.int64),
-        spec.tsmom_weight, spec.fdm, spec.cap,
+        forecast_params(spec),
         m.vol_target, np.sqrt(_ANNUALISATION), m.min_vol, m.max_idm, m.max_gross,
         book.s, book.cnt, book.inv, book.known, book.active, book.total,
         1.0 - span_to_alpha(m.corr_span), m.corr_every, m.corr_min_obs,

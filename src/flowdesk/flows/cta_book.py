@@ -14,6 +14,7 @@ import numba as nb
 import numpy as np
 
 from flowdesk.flows.cta_signals import (
+    ForecastParams,
     blend_value,
     cap_value,
     ewm_step,
@@ -272,13 +273,7 @@ def along_kernel(
     vn0: np.ndarray,
     v_decay: float,
     v_minp: int,
-    fast_idx: np.ndarray,
-    slow_idx: np.ndarray,
-    scalars: np.ndarray,
-    lookbacks: np.ndarray,
-    tsmom_weight: float,
-    fdm: float,
-    cap: float,
+    params: ForecastParams,
     tau: float,
     ann: float,
     min_vol: float,
@@ -297,6 +292,7 @@ def along_kernel(
 ) -> None:
     """Continue every recursion of the fit along scenario paths, one path per thread task."""
     # Continue every recursion of fit() along each path (one path per task).
+    fast_idx, slow_idx, scalars, lookbacks, tsmom_weight, fdm, cap = params
     n_paths, horizon, n_a = paths.shape
     n_w = scalars.size
     for ip in nb.prange(n_paths):

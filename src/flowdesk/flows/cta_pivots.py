@@ -49,8 +49,6 @@ from flowdesk.flows.cta_signals import (
 
 __all__ = ["PivotLevels", "ewmac_pivot_into", "pivot_levels", "tsmom_pivot"]
 
-_BLOCK = 256
-
 
 @nb.njit(cache=True, parallel=True, error_model="numpy")
 def ewmac_pivot_into(
@@ -73,9 +71,8 @@ def ewmac_pivot_into(
     ``alpha``). NaN where today's price or a state is missing.
     """
     n_t, n_a = p.shape
-    for b in nb.prange((n_a + _BLOCK - 1) // _BLOCK):
-        lo = b * _BLOCK
-        hi = min(lo + _BLOCK, n_a)
+    for b in nb.prange(k.n_blocks(n_a)):  # the column blocks of the kernels
+        lo, hi = k.block_bounds(b, n_a)
         for t in range(n_t):
             for j in range(lo, hi):
                 out[t, j] = _pivot(p[t, j], fast[t, j], slow[t, j], w_fast[t, j], w_slow[t, j],

@@ -45,12 +45,11 @@ __all__ = [
     "TrendSpec",
     "TrendWindow",
     "ewm_weight_into",
+    "forecast_params",
     "pandas_forecasts",
     "trend_forecasts",
     "tsmom_signs",
 ]
-
-_BLOCK = 256  # columns per thread task, as in kernels.py
 
 
 @dataclass(frozen=True)
@@ -172,6 +171,40 @@ class TrendForecasts:
     forecast: np.ndarray
 
 
+#: What the forecast kernels read of a :class:`TrendSpec`: ``(fast_idx, slow_idx,
+#: scalars, lookbacks, tsmom_weight, fdm, cap)``; the index arrays point into
+#: ``spec.spans``.
+ForecastParams = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, float, float]
+
+
+def forecast_params(spec: TrendSpec) -> ForecastParams:
+    """The windows and blend options of ``spec`` as the numba kernels take them.
+
+    Parameters
+    ----------
+    spec
+        Signal options.
+
+    Returns
+    -------
+    ForecastParams
+        Per window the positions of its fast and slow spans in ``spec.spans``,
+        its scalar and its lookback; then ``tsmom_weight``, ``fdm`` and ``cap``.
+        The fit and the path projection both read this one tuple, so they
+        cannot disagree about the windows.
+    """
+    pos = {s: i for i, s in enumerate(spec.spans)}
+    return (
+        np.array([pos[w.fast] for w in spec.windows], dtype=np.int64),
+        np.array([pos[w.slow] for w in spec.windows], dtype=np.int64),
+        np.array([w.scalar for w in spec.windows]),
+        np.array([w.lookback for w in spec.windows], dtype=np.int64),
+        spec.tsmom_weight,
+        spec.fdm,
+        spec.cap,
+    )
+
+
 @nb.njit(cache=True, parallel=True, error_model="numpy")
 def ewm_weight_into(
     x: np.ndarray, decay: float, adjust: bool, ignore_na: bool, out: np.ndarray
@@ -188,9 +221,8 @@ def ewm_weight_into(
     ``decay * decay`` gives the ``sum_wt2`` state of the EW variance kernel.
     """
     n_t, n_a = x.shape
-    for b in nb.prange((n_a + _BLOCK - 1) // _BLOCK):
-        lo = b * _BLOCK
-        hi = min(lo + _BLOCK, n_a)
+    for b in nb.prange(k.n_blocks(n_a)):  # the column blocks of the kernels
+        lo, hi = k.block_bounds(b, n_a)
         for j in range(lo, hi):
             w = np.nan
             for t in range(n_t):
@@ -239,13 +271,7 @@ def _forecast_into(
     p: np.ndarray,
     ewmas: np.ndarray,
     sigma: np.ndarray,
-    fast_idx: np.ndarray,
-    slow_idx: np.ndarray,
-    scalars: np.ndarray,
-    lookbacks: np.ndarray,
-    tsmom_weight: float,
-    fdm: float,
-    cap: float,
+    params: ForecastParams,
     ewmac_out: np.ndarray,
     forecast_out: np.ndarray,
 ) -> None:
@@ -253,11 +279,11 @@ def _forecast_into(
     # `forecast` of pandas_forecasts (module docstring); the TSMOM signs are used, not
     # stored (the lagged rows are cache-hot).
     # Assets innermost so the loop vectorises.
+    fast_idx, slow_idx, scalars, lookbacks, tsmom_weight, fdm, cap = params
     n_t, n_a = p.shape
     n_w = scalars.size
-    for b in nb.prange((n_a + _BLOCK - 1) // _BLOCK):
-        lo = b * _BLOCK
-        hi = min(lo + _BLOCK, n_a)
+    for b in nb.prange(k.n_blocks(n_a)):  # the column blocks of the kernels
+        lo, hi = k.block_bounds(b, n_a)
         total = np.empty(hi - lo)
         nan_row = np.full(hi - lo, np.nan)
         for t in range(n_t):
@@ -344,17 +370,9 @@ def trend_forecasts(
     ewmas = np.empty((len(spans), *p.shape))
     sigma = price_diff_vol(p, spec, scratch=ewmas[0])  # the EWMAs overwrite the scratch
     price_ewmas(p, spans, spec.adjust, out=ewmas)
-    pos = {s: i for i, s in enumerate(spans)}
     ewmac = np.empty((len(spec.windows), *p.shape))
     forecast = np.empty_like(p)
-    _forecast_into(
-        p, ewmas, sigma,
-        np.array([pos[w.fast] for w in spec.windows], dtype=np.int64),
-        np.array([pos[w.slow] for w in spec.windows], dtype=np.int64),
-        np.array([w.scalar for w in spec.windows]),
-        np.array([w.lookback for w in spec.windows], dtype=np.int64),
-        spec.tsmom_weight, spec.fdm, spec.cap, ewmac, forecast,
-    )
+    _forecast_into(p, ewmas, sigma, forecast_params(spec), ewmac, forecast)
     return TrendForecasts(sigma=sigma, ewmac=ewmac, forecast=forecast)
 
 

@@ -19,12 +19,14 @@ import numba as nb
 import numpy as np
 
 __all__ = [
+    "block_bounds",
     "ewm_mean",
     "ewm_mean_into",
     "ewm_std",
     "ewm_var_into",
     "lagged_return_into",
     "lagged_returns",
+    "n_blocks",
     "rolling_mean",
     "rolling_std",
     "rolling_sum",
@@ -44,8 +46,59 @@ def span_to_alpha(span: float) -> float:
 
 
 @nb.njit(cache=True, inline="always")
-def _blocks(n: int) -> int:
+def n_blocks(n: int) -> int:
+    """Number of thread tasks for ``n`` columns (the ``prange`` of every kernel)."""
     return (n + _BLOCK - 1) // _BLOCK
+
+
+@nb.njit(cache=True, inline="always")
+def block_bounds(b: int, n: int) -> tuple[int, int]:
+    """Columns ``[lo, hi)`` of thread task ``b`` out of ``n``; the last block may be short."""
+    lo = b * _BLOCK
+    return lo, min(lo + _BLOCK, n)
+
+
+# --- steps of the rolling kernels --------------------------------------------------------
+# pandas' rolling sum and variance walk the window the same way: drop the value
+# leaving it (if observed), add the one entering it (if observed), and count the
+# run of equal values so that a constant window gives an exact result. Each
+# running statistic keeps one compensation term for additions and one for
+# removals, as pandas does. One kernel (_rolling_into) does the walk for both.
+
+
+@nb.njit(cache=True, inline="always")
+def _leaving(x: np.ndarray, t: int, window: int, col: int) -> float:
+    # The value that leaves the window at row t; NaN (nothing to drop) while it fills.
+    return x[t - window, col] if t >= window else np.nan
+
+
+@nb.njit(cache=True, inline="always")
+def _run_length(same: int, prev: float, v: float) -> tuple[int, float]:
+    # Length of the current run of values equal to v, and v as the new previous value.
+    return (same + 1 if v == prev else 1), v
+
+
+@nb.njit(cache=True, inline="always")
+def _kahan_add(total: float, comp: float, v: float) -> tuple[float, float]:
+    # Kahan-compensated total + v (pandas add_sum; removal adds -v with its own comp).
+    y = v - comp
+    t = total + y
+    return t, t - total - y
+
+
+@nb.njit(cache=True, inline="always")
+def _welford(
+    mean: float, ssq: float, comp: float, v: float, nobs: int, sign: float
+) -> tuple[float, float, float]:
+    # Compensated Welford update of (mean, sum of squared deviations) when v enters
+    # (sign=+1) or leaves (sign=-1) a window that then holds nobs values; pandas'
+    # add_var / remove_var. Multiplying by +-1 is exact: one helper serves both, bit for bit.
+    prev_mean = mean - comp
+    y = v - comp
+    t = y - mean
+    comp = t + mean - y
+    mean += sign * t / nobs
+    return mean, ssq + sign * ((v - prev_mean) * (v - mean)), comp
 
 
 @nb.njit(cache=True, parallel=True, fastmath=False)
@@ -60,9 +113,8 @@ def ewm_mean_into(
     n_t, n_a = x.shape
     new_wt = 1.0 if adjust else alpha
     decay = 1.0 - alpha
-    for b in nb.prange(_blocks(n_a)):
-        lo = b * _BLOCK
-        hi = min(lo + _BLOCK, n_a)
+    for b in nb.prange(n_blocks(n_a)):
+        lo, hi = block_bounds(b, n_a)
         m = hi - lo
         weighted = np.empty(m)
         old_wt = np.ones(m)
@@ -114,9 +166,8 @@ def ewm_var_into(
     new_wt = 1.0 if adjust else alpha
     decay = 1.0 - alpha
     minp = max(min_periods, 1)
-    for b in nb.prange(_blocks(n_a)):
-        lo = b * _BLOCK
-        hi = min(lo + _BLOCK, n_a)
+    for b in nb.prange(n_blocks(n_a)):
+        lo, hi = block_bounds(b, n_a)
         m = hi - lo
         mean = np.empty(m)
         cov = np.zeros(m)
@@ -172,18 +223,19 @@ def ewm_var_into(
 
 
 @nb.njit(cache=True, parallel=True, fastmath=False)
-def rolling_sum_into(x: np.ndarray, window: int, min_periods: int, out: np.ndarray) -> None:
-    """Rolling sum over ``window`` rows, NaNs skipped, written into ``out``.
-
-    Equals ``pd.DataFrame(x).rolling(window, min_periods=min_periods).sum()``
-    (Kahan-compensated running sum, as pandas).
-    """
+def _rolling_into(
+    x: np.ndarray, window: int, min_periods: int, ddof: int, var: bool, out: np.ndarray
+) -> None:
+    # The window walk of pandas' rolling sum (var=False) and variance (var=True).
+    # `total` is the running sum or the sum of squared deviations about `mean`.
+    # `var` is fixed for the whole call, so its branches cost nothing measurable
+    # (timed against the two separate kernels this replaces).
     n_t, n_a = x.shape
-    for b in nb.prange(_blocks(n_a)):
-        lo = b * _BLOCK
-        hi = min(lo + _BLOCK, n_a)
+    for b in nb.prange(n_blocks(n_a)):
+        lo, hi = block_bounds(b, n_a)
         m = hi - lo
-        s = np.zeros(m)
+        mean = np.zeros(m)
+        total = np.zeros(m)
         comp_add = np.zeros(m)
         comp_rem = np.zeros(m)
         nobs = np.zeros(m, dtype=np.int64)
@@ -192,38 +244,68 @@ def rolling_sum_into(x: np.ndarray, window: int, min_periods: int, out: np.ndarr
         for t in range(n_t):
             for j in range(m):
                 # pandas removes the leaving value before adding the new one.
-                if t >= window:
-                    r = x[t - window, lo + j]
-                    if r == r:
-                        nobs[j] -= 1
-                        y = -r - comp_rem[j]
-                        tt = s[j] + y
-                        comp_rem[j] = tt - s[j] - y
-                        s[j] = tt
+                r = _leaving(x, t, window, lo + j)
+                if r == r:
+                    nobs[j] -= 1
+                    if not var:
+                        total[j], comp_rem[j] = _kahan_add(total[j], comp_rem[j], -r)
+                    elif nobs[j] > 0:
+                        mean[j], total[j], comp_rem[j] = _welford(
+                            mean[j], total[j], comp_rem[j], r, nobs[j], -1.0
+                        )
+                    else:
+                        mean[j] = 0.0
+                        total[j] = 0.0
                 v = x[t, lo + j]
                 if v == v:
                     nobs[j] += 1
-                    y = v - comp_add[j]
-                    tt = s[j] + y
-                    comp_add[j] = tt - s[j] - y
-                    s[j] = tt
-                    if v == prev[j]:
-                        same[j] += 1
+                    if var:
+                        mean[j], total[j], comp_add[j] = _welford(
+                            mean[j], total[j], comp_add[j], v, nobs[j], 1.0
+                        )
                     else:
-                        same[j] = 1
-                    prev[j] = v
-                if nobs[j] == 0 and min_periods == 0:
-                    out[t, lo + j] = 0.0
-                elif nobs[j] >= min_periods and nobs[j] > 0:
-                    if same[j] >= nobs[j]:
-                        out[t, lo + j] = prev[j] * nobs[j]
-                    else:
-                        out[t, lo + j] = s[j]
+                        total[j], comp_add[j] = _kahan_add(total[j], comp_add[j], v)
+                    same[j], prev[j] = _run_length(same[j], prev[j], v)
+                if var:
+                    out[t, lo + j] = _var_value(total[j], nobs[j], same[j], min_periods, ddof)
                 else:
-                    out[t, lo + j] = np.nan
+                    out[t, lo + j] = _sum_value(total[j], nobs[j], same[j], prev[j], min_periods)
 
 
-@nb.njit(cache=True, parallel=True, fastmath=False)
+@nb.njit(cache=True, inline="always")
+def _sum_value(total: float, nobs: int, same: int, prev: float, min_periods: int) -> float:
+    # pandas' rolling sum output: 0 for an empty window when allowed, an exact
+    # multiple for a constant window.
+    if nobs == 0 and min_periods == 0:
+        return 0.0
+    if nobs >= min_periods and nobs > 0:
+        return prev * nobs if same >= nobs else total
+    return np.nan
+
+
+@nb.njit(cache=True, inline="always")
+def _var_value(ssq: float, nobs: int, same: int, min_periods: int, ddof: int) -> float:
+    # pandas' rolling variance output: exact zero for one value or a constant window,
+    # never negative.
+    if nobs >= min_periods and nobs > ddof and nobs > 0:
+        if nobs == 1 or same >= nobs:
+            return 0.0
+        res = ssq / (nobs - ddof)
+        return res if res > 0.0 else 0.0
+    return np.nan
+
+
+@nb.njit(cache=True)
+def rolling_sum_into(x: np.ndarray, window: int, min_periods: int, out: np.ndarray) -> None:
+    """Rolling sum over ``window`` rows, NaNs skipped, written into ``out``.
+
+    Equals ``pd.DataFrame(x).rolling(window, min_periods=min_periods).sum()``
+    (Kahan-compensated running sum, as pandas).
+    """
+    _rolling_into(x, window, min_periods, 0, False, out)
+
+
+@nb.njit(cache=True)
 def rolling_var_into(
     x: np.ndarray, window: int, min_periods: int, ddof: int, out: np.ndarray
 ) -> None:
@@ -233,58 +315,7 @@ def rolling_var_into(
     (compensated Welford updates, exact zero for constant windows, as pandas);
     take ``np.sqrt`` for ``.std()``.
     """
-    n_t, n_a = x.shape
-    for b in nb.prange(_blocks(n_a)):
-        lo = b * _BLOCK
-        hi = min(lo + _BLOCK, n_a)
-        m = hi - lo
-        mean = np.zeros(m)
-        ssq = np.zeros(m)
-        comp_add = np.zeros(m)
-        comp_rem = np.zeros(m)
-        nobs = np.zeros(m, dtype=np.int64)
-        same = np.zeros(m, dtype=np.int64)
-        prev = np.full(m, np.nan)
-        for t in range(n_t):
-            for j in range(m):
-                # pandas removes the leaving value before adding the new one.
-                if t >= window:
-                    r = x[t - window, lo + j]
-                    if r == r:
-                        nobs[j] -= 1
-                        if nobs[j] > 0:
-                            prev_mean = mean[j] - comp_rem[j]
-                            y = r - comp_rem[j]
-                            tt = y - mean[j]
-                            comp_rem[j] = tt + mean[j] - y
-                            mean[j] -= tt / nobs[j]
-                            ssq[j] -= (r - prev_mean) * (r - mean[j])
-                        else:
-                            mean[j] = 0.0
-                            ssq[j] = 0.0
-                v = x[t, lo + j]
-                if v == v:
-                    nobs[j] += 1
-                    prev_mean = mean[j] - comp_add[j]
-                    y = v - comp_add[j]
-                    tt = y - mean[j]
-                    comp_add[j] = tt + mean[j] - y
-                    mean[j] += tt / nobs[j]
-                    ssq[j] += (v - prev_mean) * (v - mean[j])
-                    if v == prev[j]:
-                        same[j] += 1
-                    else:
-                        same[j] = 1
-                    prev[j] = v
-                k = nobs[j]
-                if k >= min_periods and k > ddof and k > 0:
-                    if k == 1 or same[j] >= k:
-                        out[t, lo + j] = 0.0
-                    else:
-                        res = ssq[j] / (k - ddof)
-                        out[t, lo + j] = res if res > 0.0 else 0.0
-                else:
-                    out[t, lo + j] = np.nan
+    _rolling_into(x, window, min_periods, ddof, True, out)
 
 
 @nb.njit(cache=True, parallel=True, fastmath=False)
@@ -296,9 +327,8 @@ def lagged_return_into(x: np.ndarray, lag: int, log: bool, out: np.ndarray) -> N
     ``lag`` rows are NaN.
     """
     n_t, n_a = x.shape
-    for b in nb.prange(_blocks(n_a)):
-        lo = b * _BLOCK
-        hi = min(lo + _BLOCK, n_a)
+    for b in nb.prange(n_blocks(n_a)):
+        lo, hi = block_bounds(b, n_a)
         for t in range(n_t):
             for j in range(lo, hi):
                 if t < lag:
