@@ -186,3 +186,21 @@ def test_api_equals_cli_json(spec: ModelSpec, client: TestClient) -> None:
     cli = CliRunner().invoke(cli_app, [spec.command, "--asof", ASOF, "--format", "json"])
     assert cli.exit_code == 0, cli.output[-500:]
     assert api.json() == json.loads(cli.stdout)
+
+
+# The S&P 500 data start on 1985-01-02 (MANIFEST); 1960 is before any of it.
+@pytest.mark.parametrize(("asof", "cli_says", "api_type"), [
+    ("1960-01-04", "--asof 1960-01-04 is outside the data", "OutsideData"),
+    ("2020-02-30", "--asof: invalid date", "ValidationError"),
+])
+def test_a_bad_asof_is_a_clear_error_in_the_cli_and_the_api(
+    spec: ModelSpec, client: TestClient, asof: str, cli_says: str, api_type: str
+) -> None:
+    cli = CliRunner().invoke(cli_app, [spec.command, "--asof", asof, "--format", "json"])
+    assert cli.exit_code == 2, cli.output[-500:]
+    assert cli_says in cli.output and "Traceback" not in cli.output
+    if spec.api_route is None:
+        return
+    api = client.get(spec.api_route, params={"asof": asof})
+    assert api.status_code == 422
+    assert api.json()["error"]["type"] in (api_type, "InvalidDate")

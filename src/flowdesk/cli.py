@@ -478,6 +478,7 @@ def simulate(
         list[str] | None,
         typer.Option("--without", help="Agent class switched off everywhere (repeatable)."),
     ] = None,
+    asof: AsofOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Simulate with every agent, switch each systematic class off, report the amplification."""
@@ -485,8 +486,10 @@ def simulate(
         return
     from flowdesk.sim.model import MarketSimulator
 
+    # Parsed before the spinner so a bad date fails at once, like every other command.
+    when = _checked_asof(asof)
     with _spinner("simulating"):
-        result = MarketSimulator(seed=seed).estimate(paths=paths, years=years,
+        result = MarketSimulator(seed=seed).estimate(when, paths=paths, years=years,
                                                      without=without or ())
     _emit(result, fmt)
 
