@@ -293,10 +293,11 @@ def cta_book_figure(result: CTAResult, asset: Any, years: float | None = 3.0) ->
                         vertical_spacing=0.05)
     price = result.prices[asset].loc[sl]
     fig.add_trace(go.Scatter(x=price.index, y=price, name=str(asset)), row=1, col=1)
+    filters = {f.name: f.describe() for f in result.model.triggers}
     for name, frame in result.pivots.items():
         line = frame[asset].loc[sl]
-        label = HORIZON_LABELS.get(name, name)
-        fig.add_trace(go.Scatter(x=line.index, y=line, name=f"EWMAC pivot {label}",
+        fig.add_trace(go.Scatter(x=line.index, y=line,
+                                 name=f"{name} trigger ({filters.get(name, name)})",
                                  line={"dash": "dash", "width": 1}), row=1, col=1)
     long_name = max(result.model.windows, key=lambda w: w.lookback).name
     tsp = result.tsmom_pivots[long_name][asset].loc[sl]
