@@ -35,7 +35,8 @@ def _default_cases() -> Path:
     shipped = resources.files("flowdesk") / "validation" / "published_desk_estimates.csv"
     if shipped.is_file():
         return Path(str(shipped))
-    return Path(__file__).resolve().parents[2] / "shared/data/desk_public/published_desk_estimates.csv"
+    shared = Path(__file__).resolve().parents[2] / "shared/data/desk_public"
+    return shared / "published_desk_estimates.csv"
 
 
 def trigger_errors(sp: pd.Series, cases: pd.DataFrame) -> dict[tuple[str, int, str], np.ndarray]:
@@ -96,7 +97,8 @@ def report_tape_vol(sp: pd.Series, horizon: int = 21) -> None:
     flat, n_flat = mean_ratio(-0.5, 0.5)
     print(f"\nTape volatility: S&P 500 {sp.index[0]:%Y}-{sp.index[-1]:%Y}, windows of {horizon} "
           "sessions, realised RMS vol / the 63-session RMS vol before the window\n")
-    print("| window return | windows | mean vol ratio | relative to flat | implied end multiplier |")
+    print("| window return | windows | mean vol ratio | relative to flat "
+          "| implied end multiplier |")
     print("|---|---|---|---|---|")
     for name, lo, hi in (("about -1 sigma (down)", -1.5, -0.5), ("about 0 (flat)", -0.5, 0.5),
                          ("about +1 sigma (up)", 0.5, 1.5)):
