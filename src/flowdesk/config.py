@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     volcontrol_aum_low_bn, volcontrol_aum_base_bn, volcontrol_aum_high_bn
         AUM of volatility-targeting strategies, USD bn (low/base/high band).
         Published estimates run from about $200bn to "up to $2tn".
+    volcontrol_demean
+        Vol-control rolling estimators subtract the window mean (default: zero-mean
+        RMS, as risk-control index methodologies compute realised volatility).
     cta_aum_low_bn, cta_aum_base_bn, cta_aum_high_bn
         AUM of trend-following CTAs, USD bn. Quantica Capital ("The Footprint of
         Trend-following", 2023) sizes the industry at about $300bn (base);
@@ -111,6 +114,7 @@ class Settings(BaseSettings):
     volcontrol_aum_low_bn: float = Field(default=200.0, gt=0)
     volcontrol_aum_base_bn: float = Field(default=600.0, gt=0)
     volcontrol_aum_high_bn: float = Field(default=2000.0, gt=0)
+    volcontrol_demean: bool = False
     cta_aum_low_bn: float = Field(default=200.0, gt=0)
     cta_aum_base_bn: float = Field(default=300.0, gt=0)
     cta_aum_high_bn: float = Field(default=400.0, gt=0)

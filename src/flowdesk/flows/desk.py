@@ -442,7 +442,8 @@ class FlowsDesk:
                              "left out of the book.")
         panel = align_to_sessions(raw, sp.index)
 
-        vc = (self.vol_control or VolControl(aum=_aum(cfg, "volcontrol"))).fit(sp)
+        vc = (self.vol_control or VolControl(aum=_aum(cfg, "volcontrol"),
+                                             demean=cfg.volcontrol_demean)).fit(sp)
         cta_model = self.cta or CTA(
             aum=_aum(cfg, "cta"), book=DEFAULT_BOOK.with_scale(cfg.cta_uncarried_weight_scale),
             triggers=trigger_filters(cfg.cta_trigger_filter, cfg.cta_trigger_windows))
