@@ -460,6 +460,33 @@ def flows(
     _emit(FlowsDesk().estimate(_checked_asof(asof), asset=asset, settings=_settings()), fmt)
 
 
+@app.command("validate")
+@handle_errors
+def validate(
+    cases: Annotated[
+        Path | None,
+        typer.Option(
+            "--cases",
+            help="CSV of published desk estimates in the shipped layout (default: the public"
+                 " cases shipped with flowdesk).",
+        ),
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Score the model against published desk estimates: pivots, flows, positioning, blackouts."""
+    from flowdesk.validation import read_cases, shipped_cases
+    from flowdesk.validation import validate as score
+
+    table = read_cases(cases) if cases is not None else shipped_cases()
+    with _spinner(f"running the model on {len(table.dates)} case dates") as status:
+
+        def step(done: int, total: int, date: Any) -> None:
+            status.update(f"running the model on case date {date:%Y-%m-%d} ({done + 1}/{total})")
+
+        result = score(table, settings=_settings(), progress=step)
+    _emit(result, fmt)
+
+
 simulate_app = typer.Typer(
     help="Market simulator: how much mechanical flows amplify moves.",
     invoke_without_command=True,
