@@ -69,7 +69,7 @@ def test_volcontrol_flows_equal_the_flow_engine() -> None:
     out = _run(p, hist, r)
     closes = np.concatenate([hist, hist[-1] * np.exp(np.cumsum(r))])
     series = pd.Series(closes, index=pd.bdate_range("2001-01-01", periods=closes.size))
-    fit = VolControl(p.cohorts, aum=AumBand(600.0, 600.0, 600.0)).fit(series)
+    fit = VolControl(p.cohorts, aum=AumBand(600.0, 600.0, 600.0), demean=True).fit(series)
     engine_flow = fit.flow["base"].to_numpy()[-len(r):] / CAP
     np.testing.assert_allclose(out.flow("volcontrol")[:, 0], engine_flow, rtol=1e-8, atol=1e-15)
 

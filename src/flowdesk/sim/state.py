@@ -207,7 +207,7 @@ def initial_state(
     n = int(n_paths)
     r = np.diff(np.log(hist))
     panel = r[:, None]
-    var = daily_variances(panel)
+    var = daily_variances(panel, demean=True)  # the sim kernel continues the mean-subtracted form
     vols = {k: np.sqrt(252.0 * v[:, 0]) for k, v in var.items()}
     vols["max21_63"] = estimator_vol("max21_63", vols)
     max_lag = max(c.lag for c in p.cohorts)
