@@ -184,7 +184,7 @@ class ValidationResult(Result):
         return f"{text} ({row['error']:{error[group]}}{'' if unit == '%' else ' '}{unit})"
 
     def _tables(self) -> list[str]:
-        """The per-case tables: pivots, flows, then positioning and buybacks."""
+        """The per-case tables: pivots, flows, then positioning and buybacks (– = not published)."""
         frame = self.comparisons.sort_values(["date", "line"], kind="stable")
         if frame.empty:
             return []
@@ -194,7 +194,7 @@ class ValidationResult(Result):
         pivots = frame[frame["group"] == "pivot"]
         if not pivots.empty:
             rows = [[f"{date:%Y-%m-%d}", _num(spot.get(line), ",.0f"),
-                     *(part.set_index("column")["cell"].get(f"pivot_{t}", "") for t in
+                     *(part.set_index("column")["cell"].get(f"pivot_{t}", "–") for t in
                        ("short", "medium", "long"))]
                     for (date, line), part in pivots.groupby(["date", "line"], sort=False)]
             out.append(_GROUP_TITLES["pivot"] + ": ours vs published (error)\n" + _text_table(
@@ -209,7 +209,8 @@ class ValidationResult(Result):
                         got = [cells.get(f"flow_{horizon}_{t}_{scope}", "")
                                for t in ("flat", "up", "down")]
                         if any(got):
-                            rows.append([f"{date:%Y-%m-%d}", scope, horizon, *got])
+                            rows.append([f"{date:%Y-%m-%d}", scope, horizon,
+                                         *(g or "–" for g in got)])
             out.append(_GROUP_TITLES["flow"] + ": ours vs published (signs, |ours|/|published|)"
                        "\n" + _text_table(["date", "scope", "h", "flat tape", "up tape",
                                            "down tape"], rows))
@@ -218,7 +219,7 @@ class ValidationResult(Result):
             columns = ["cta_global_equity_position_bn", "cta_position_percentile",
                        "buyback_blackout_share"]
             rows = [[f"{date:%Y-%m-%d}", desk,
-                     *(part.set_index("column")["cell"].get(c, "") for c in columns)]
+                     *(part.set_index("column")["cell"].get(c, "–") for c in columns)]
                     for (date, _line, desk), part in other.groupby(["date", "line", "desk"],
                                                                    sort=False)]
             out.append("Positioning and buybacks: ours vs published (error)\n" + _text_table(
@@ -239,7 +240,8 @@ class ValidationResult(Result):
         for table in self._tables():
             lines += [table, ""]
         lines += [f"Flat tolerance: published flows under {self.flat_tolerance_bn:g} USD bn "
-                  "either way are flat."]
+                  "either way are flat. n/a = the model gives no such figure; – = the note "
+                  "gave none."]
         lines += [f"{k}: {v}" for k, v in DEFINITIONS.items()]
         lines += notes_lines(self.notes)
         return "\n".join(lines)
