@@ -11,7 +11,7 @@ import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -78,8 +78,26 @@ class Settings(BaseSettings):
     volcontrol_aum_low_bn, volcontrol_aum_base_bn, volcontrol_aum_high_bn
         AUM of volatility-targeting strategies, USD bn (low/base/high band).
         Published estimates run from about $200bn to "up to $2tn".
+    volcontrol_demean
+        Vol-control rolling estimators subtract the window mean (default: zero-mean
+        RMS, as risk-control index methodologies compute realised volatility).
     cta_aum_low_bn, cta_aum_base_bn, cta_aum_high_bn
-        AUM of trend followers (CTAs), USD bn (industry surveys: roughly $300-400bn).
+        AUM of trend-following CTAs, USD bn. Quantica Capital ("The Footprint of
+        Trend-following", 2023) sizes the industry at about $300bn (base);
+        BarclayHedge's managed-futures total without its largest macro member was
+        about $215bn of $337bn in 2012 (low); high 400 allows for managers outside
+        the databases.
+    cta_uncarried_weight_scale
+        Weight of the markets a trend book trades that flowdesk does not carry,
+        relative to the book table in :mod:`flowdesk.flows.cta_weights` (1 = the
+        table, 0 = a book of the carried markets only).
+    cta_trigger_filter, cta_trigger_windows
+        Trend filter family (``ema``/``sma``) and window per horizon (short, medium,
+        long) of the CTA trigger levels (docs/calibration.md).
+    tape_k, tape_shocks, tape_vol_up, tape_vol_down
+        Tapes: drift of +/- ``tape_k`` sigmas of the horizon; daily dispersion from
+        ``bootstrap`` (standardised historical shocks) or ``none``; volatility at the
+        end of the up/down tape relative to today's (docs/calibration.md).
     buyback_annual_bn
         Annual S&P 500 buybacks, USD bn (S&P DJI: $942.5bn in 2024).
     """
@@ -96,10 +114,25 @@ class Settings(BaseSettings):
     volcontrol_aum_low_bn: float = Field(default=200.0, gt=0)
     volcontrol_aum_base_bn: float = Field(default=600.0, gt=0)
     volcontrol_aum_high_bn: float = Field(default=2000.0, gt=0)
+    volcontrol_demean: bool = False
     cta_aum_low_bn: float = Field(default=200.0, gt=0)
-    cta_aum_base_bn: float = Field(default=350.0, gt=0)
-    cta_aum_high_bn: float = Field(default=500.0, gt=0)
+    cta_aum_base_bn: float = Field(default=300.0, gt=0)
+    cta_aum_high_bn: float = Field(default=400.0, gt=0)
+    cta_uncarried_weight_scale: float = Field(default=1.0, ge=0, le=10)
+    cta_trigger_filter: Literal["ema", "sma"] = "ema"
+    cta_trigger_windows: tuple[int, int, int] = (40, 126, 350)
+    tape_k: float = Field(default=1.0, gt=0, lt=10)
+    tape_shocks: Literal["bootstrap", "none"] = "bootstrap"
+    tape_vol_up: float = Field(default=0.9, gt=0, le=5)
+    tape_vol_down: float = Field(default=1.5, gt=0, le=5)
     buyback_annual_bn: float = Field(default=942.5, gt=0)
+
+    @field_validator("cta_trigger_windows")
+    @classmethod
+    def _windows_at_least_two(cls, value: tuple[int, int, int]) -> tuple[int, int, int]:
+        if any(w < 2 for w in value):
+            raise ValueError(f"every window must be >= 2 sessions, got {list(value)}")
+        return value
 
     @field_validator("fred_api_key")
     @classmethod

@@ -48,3 +48,21 @@ def test_catalog_frame_has_one_row_per_id() -> None:
     assert list(frame.index) == [s.id for s in CATALOG]
     for column in ("description", "units", "frequency", "source", "license", "release_lag_days"):
         assert frame[column].notna().all()
+
+
+def test_catalog_table_rows_inherit_their_block_and_are_checked() -> None:
+    from flowdesk.data.catalog import _read_table
+
+    head = '[terms.t]\nlicense = "L"\nattribution = "A"\n'
+    block = (
+        '[[block]]\nsource = "fred"\nterms = "t"\ncategory = "c"\nfrequency = "daily"\n'
+        'units = "u"\n[[block.series]]\nid = "X"\ndescription = "x"\n'
+    )
+    (spec,) = _read_table(head + block + 'units = "v"\n')
+    assert (spec.source_id, spec.units, spec.license, spec.attribution) == ("X", "v", "L", "A")
+    with pytest.raises(DataError, match="unknown terms 'w'"):
+        _read_table(head + block.replace('terms = "t"', 'terms = "w"'))
+    with pytest.raises(DataError, match="frequency 'hourly'"):
+        _read_table(head + block + 'frequency = "hourly"\n')
+    with pytest.raises(DataError, match=r"series 'X'.*lag"):
+        _read_table(head + block + "lag = 3\n")

@@ -96,7 +96,7 @@ def test_hand_worked_single_window() -> None:
     assert res.position["X"].iloc[-1] == pytest.approx(forecast / 10 * 0.10 / vol, rel=1e-12)
     assert res.position["X"].iloc[-1] == pytest.approx(0.0323183, abs=1e-7)
     assert res.position_pct["X"].iloc[-1] == pytest.approx(100 * forecast / 20, rel=1e-12)
-    assert res.pivots["t"]["X"].iloc[-1] == pytest.approx(pivot, rel=1e-12)
+    assert res.crossover_pivots["t"]["X"].iloc[-1] == pytest.approx(pivot, rel=1e-12)
     assert res.tsmom_pivots["t"]["X"].iloc[-1] == 11.0
     # Two sessions of history are too few for the TSMOM lookback: NaN, not garbage.
     assert res.forecast["X"].iloc[:2].isna().all()
@@ -255,9 +255,11 @@ def test_point_in_time(seed: int, cut: int) -> None:
     for name in ("sigma", "forecast", "vol", "position", "position_pct", "percentile", "flows"):
         pd.testing.assert_frame_equal(getattr(part, name), getattr(full, name).iloc[:cut])
     for w in model.windows:
-        for attr in ("ewmac", "tsmom", "pivots", "tsmom_pivots"):
+        for attr in ("ewmac", "tsmom", "crossover_pivots", "tsmom_pivots"):
             pd.testing.assert_frame_equal(getattr(part, attr)[w.name],
                                           getattr(full, attr)[w.name].iloc[:cut])
+    for f in model.triggers:
+        pd.testing.assert_frame_equal(part.pivots[f.name], full.pivots[f.name].iloc[:cut])
     pd.testing.assert_series_equal(part.idm, full.idm.iloc[:cut])
     pd.testing.assert_series_equal(part.gross_exposure, full.gross_exposure.iloc[:cut])
 
@@ -359,8 +361,17 @@ def test_missing_values_come_with_reasons() -> None:
     assets = latest["assets"]
     assert "history too short: 100 sessions" in assets["A0"]["reason"]
     assert assets["A0"]["forecast"] is None and assets["A0"]["position"] is None
-    assert assets["A1"]["reason"].startswith("no price on")
-    assert assets["A1"]["position_bn"] == {"low": None, "base": None, "high": None}
+    # Absent on the last date: stale, keeping its position of the session before (issue 13:
+    # never a NaN that drops out of the totals).
+    assert assets["A1"]["reason"].startswith("stale: no price on")
+    assert assets["A1"]["stale"] is True
+    assert assets["A1"]["last_obs"] == f"{res.prices.index[-2]:%Y-%m-%d}"
+    held = float(res.position["A1"].iloc[-2])
+    assert np.isfinite(held) and assets["A1"]["position"] == pytest.approx(held, rel=1e-12)
+    assert assets["A1"]["position_bn"]["base"] == pytest.approx(held * AUM.base_bn, abs=1e-3)
+    assert res.stale_assets() == {"A1": res.prices.index[-2]}
+    assert res.held_position()["A1"] == pytest.approx(held, rel=1e-12)
+    assert all(assets[a]["stale"] is False for a in ("A0", "A2", "A3", "A4"))
     assert "non-positive price 0" in assets["A2"]["reason"]
     assert assets["A2"]["forecast"] is not None and assets["A2"]["position"] is None
     assert "lookback price is missing" in assets["A3"]["reason"]
@@ -388,8 +399,10 @@ def test_latest_json_shape(book: CTAResult) -> None:
     json.dumps(latest, allow_nan=False)
     sp = latest["assets"]["SP500"]
     assert set(sp["signals"]) == {"1m", "3m", "6m", "12m"}
-    assert set(sp["pivots"]) == {"short", "medium", "6m", "long"}
-    assert set(sp["pivot_distance_pct"]) == set(sp["tsmom_pivot_distance_sigma"])
+    assert set(sp["pivots"]) == {"short", "medium", "long"}
+    assert set(sp["crossover_pivots"]) == {"short", "medium", "6m", "long"}
+    assert set(sp["crossover_pivot_distance_pct"]) == set(sp["tsmom_pivot_distance_sigma"])
+    assert set(sp["pivot_distance_pct"]) == set(sp["pivot_distance_sigma"]) == set(sp["pivots"])
     assert set(sp["position_bn"]) == {"low", "base", "high"}
     assert -100 <= sp["position_pct"] <= 100 and 0 <= sp["percentile"] <= 100
     assert sp["position_bn"]["base"] == pytest.approx(sp["position"] * 350.0, abs=1e-3)
@@ -409,7 +422,8 @@ def test_summary_frame_html_plot(book: CTAResult) -> None:
     history = book.to_frame("history")
     assert history.index.names == ["date", "asset"]
     fig = plot(book, asset="SP500")
-    assert len(fig.data) == 7 and "SP500" in fig.layout.title.text
+    # price, three trigger levels, the long TSMOM pivot, the position and its percentile
+    assert len(fig.data) == 6 and "SP500" in fig.layout.title.text
     with pytest.raises(ModelError):
         plot(book, asset="XYZ")
 

@@ -12,19 +12,21 @@ import pandas as pd
 import pytest
 
 from flowdesk.calendars import nyse_sessions
-from flowdesk.config import clear_settings_cache
+from flowdesk.config import clear_settings_cache, get_settings
 from flowdesk.data import import_series, load
-from flowdesk.errors import ConfigError, DataError
+from flowdesk.errors import ConfigError, DataError, ModelError
 from flowdesk.flows.common import AumBand
 from flowdesk.flows.cta import CTA, CTA_UNIVERSE, align_to_sessions
+from flowdesk.flows.cta_weights import DEFAULT_BOOK
 from flowdesk.flows.desk import FlowsDesk
+from flowdesk.flows.scenarios import TapeSpec
 from flowdesk.flows.volcontrol import VolControl
 
 ASOF = "2026-08-21"  # last S&P 500 close of the embedded snapshot
 N_PATHS = 100
 # Default AUM bands in the settings (USD bn): vol-control 200/600/2000, CTA 200/350/500.
 VC_AUM = (200.0, 600.0, 2000.0)
-CTA_AUM = (200.0, 350.0, 500.0)
+CTA_AUM = (200.0, 300.0, 400.0)  # the settings defaults (config.py)
 FX = ("DEXUSEU", "DEXJPUS", "DEXUSUK")
 
 
@@ -47,6 +49,12 @@ def estimates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
 @pytest.fixture(scope="module")
 def latest(estimates: dict[str, Any]) -> dict[str, Any]:
     return estimates[ASOF].to_dict()
+
+
+@pytest.fixture(scope="module")
+def drift_only() -> dict[str, Any]:
+    """The desk on ASOF with drift-only tapes: one deterministic path a tape, refittable."""
+    return FlowsDesk(n_paths=N_PATHS, tape=TapeSpec(shocks="none")).estimate(ASOF).to_dict()
 
 
 def _bands(node: Any) -> Iterator[dict[str, Any]]:
@@ -131,24 +139,27 @@ def _appended(frame: pd.DataFrame | pd.Series, rows: np.ndarray) -> Any:
     return pd.concat([frame, extra])
 
 
-def test_cta_flat_tape_matches_a_refit_with_the_flat_path(latest: dict[str, Any]) -> None:
+def test_cta_flat_tape_matches_a_refit_with_the_flat_path(drift_only: dict[str, Any]) -> None:
     sp = load("SP500", asof=ASOF)
     raw = {sid: load(sid, asof=ASOF) for sid in CTA_UNIVERSE}
     panel = align_to_sessions(raw, sp.index)
     flat = np.repeat(panel.iloc[[-1]].to_numpy(), 21, axis=0)  # NaN stays NaN
-    refit = CTA(aum=AumBand(*CTA_AUM)).fit(_appended(panel, flat)).position
+    refit = CTA(aum=AumBand(*CTA_AUM), book=DEFAULT_BOOK).fit(_appended(panel, flat)).position
     now = refit.iloc[len(panel) - 1]
+    stale = drift_only["cta"]["stale"]
     for h, n in (("1w", 5), ("1m", 21)):
         for asset in CTA_UNIVERSE:
-            got = latest["cta"]["flows"][h]["by_asset"][asset]["flat"]["base"]
+            got = drift_only["cta"]["flows"][h]["by_asset"][asset]["flat"]["base"]
+            if asset in stale:
+                assert got == 0.0  # a stale asset holds its position: no trades
+                continue
             want = (refit.iloc[len(panel) - 1 + n][asset] - now[asset]) * CTA_AUM[1]
-            if np.isnan(want):
-                assert got is None
-            else:
-                assert got == pytest.approx(want, abs=2e-3)
+            assert got == pytest.approx(want, abs=2e-3)
 
 
-def test_stale_fx_has_no_flows_and_a_note(latest: dict[str, Any]) -> None:
+def test_stale_fx_keeps_its_position_with_no_flows_and_a_note(
+    estimates: dict[str, Any], latest: dict[str, Any]
+) -> None:
     stale = []
     for sid in FX:
         last = load(sid, asof=ASOF).index[-1]
@@ -156,36 +167,51 @@ def test_stale_fx_has_no_flows_and_a_note(latest: dict[str, Any]) -> None:
         if len(nyse_sessions(last + pd.Timedelta(days=1), ASOF)) > 3:
             stale.append(sid)
     assert stale  # the snapshot's FX fixings end a week before the last close
+    cta = estimates[ASOF].cta
     for sid in stale:
-        assert latest["cta"]["assets"][sid]["position"] is None
-        assert latest["cta"]["flows"]["1w"]["by_asset"][sid]["flat"]["base"] is None
-        # The note names the real last observation, not a carried-forward date.
-        last = load(sid, asof=ASOF).index[-1]
-        assert any(sid in note and f"last observation ({last:%Y-%m-%d})" in note
-                   for note in latest["notes"])
+        entry = latest["cta"]["assets"][sid]
+        # Issue 13: a stale asset keeps its last position, flagged with its last price date,
+        # and counts in the totals with zero trades (never a NaN that drops out).
+        held = cta.position[sid].dropna()
+        assert entry["stale"] is True and entry["position"] == pytest.approx(held.iloc[-1])
+        assert entry["last_obs"] == f"{cta.prices[sid].last_valid_index():%Y-%m-%d}"
+        assert latest["cta"]["stale"][sid] == f"{held.index[-1]:%Y-%m-%d}"
+        for h in ("1w", "1m"):
+            assert latest["cta"]["flows"][h]["by_asset"][sid]["down"]["base"] == 0.0
+        assert any(sid in note and "stale" in note for note in latest["notes"])
 
 
 def _tape_flow(sp: pd.Series, sign: float, n: int) -> np.ndarray:
-    """Vol-control flow over n sessions of a 1-sigma tape, from a refit (USD bn per AUM case)."""
+    """Vol-control flow over a drift-only n-session tape, from a refit (USD bn per AUM case).
+
+    The tape's log price moves sign x sigma x sqrt(n) over n sessions, evenly.
+    """
     sigma = sp.pct_change().iloc[-63:].std(ddof=1)
-    path = sp.iloc[-1] * (1.0 + sign * sigma) ** np.arange(1, 22)
+    path = sp.iloc[-1] * np.exp(sign * sigma * np.sqrt(n) * np.arange(1, n + 1) / n)
     exposure = VolControl(aum=AumBand(*VC_AUM)).fit(_appended(sp, path)).exposure["aggregate"]
     change = exposure.iloc[len(sp) - 1 + n] - exposure.iloc[len(sp) - 1]
     return change * np.array(VC_AUM)
 
 
-def test_vol_control_tapes_match_a_refit_with_the_path(latest: dict[str, Any]) -> None:
+def test_vol_control_tapes_match_a_refit_with_the_path(
+    drift_only: dict[str, Any], latest: dict[str, Any]
+) -> None:
     sp = load("SP500", asof=ASOF)
-    flows = latest["vol_control"]["flows"]
+    flows = drift_only["vol_control"]["flows"]
     for tape, sign in (("up", 1.0), ("down", -1.0), ("flat", 0.0)):
         for h, n in (("1w", 5), ("1m", 21)):
             want = _tape_flow(sp, sign, n)
             got = [flows[h][tape][c] for c in ("low", "base", "high")]
             np.testing.assert_allclose(got, want, atol=2e-3)
-    # Not capped (exposure below every cap): a week of falling prices means selling,
-    # more than a week of rising ones.
+    # Drift-only tapes have no dispersion, so realised vol collapses in every one of them
+    # (the reason they are not the default). With the default tapes, volatility rises in
+    # the down tape: not capped (exposure below every cap), funds sell, and sell more
+    # than in the up tape.
     assert latest["vol_control"]["exposure"] < 1.0
-    assert flows["1w"]["down"]["base"] < 0 < flows["1w"]["up"]["base"]
+    real = latest["vol_control"]["flows"]
+    for h in ("1w", "1m"):
+        assert real[h]["down"]["base"] < 0
+        assert real[h]["down"]["base"] < real[h]["up"]["base"]
 
 
 def test_point_in_time_appending_later_data(tmp_path: Path) -> None:
@@ -252,8 +278,10 @@ def test_bad_input(kwargs: dict[str, Any], error: type[Exception], fragment: str
 def test_bad_options() -> None:
     with pytest.raises(ConfigError, match="n_paths"):
         FlowsDesk(n_paths=0)
-    with pytest.raises(ConfigError, match="sigmas_per_day"):
-        FlowsDesk(sigmas_per_day=-1.0)
+    with pytest.raises(ModelError, match="tape k must be"):
+        FlowsDesk(tape=TapeSpec(k=-1.0))
+    with pytest.raises(ConfigError, match="tape_k"):
+        get_settings(tape_k=-1.0)
 
 
 def test_summary_frame_and_html(estimates: dict[str, Any], latest: dict[str, Any]) -> None:

@@ -129,7 +129,34 @@ def test_default_aum_comes_from_settings(monkeypatch: pytest.MonkeyPatch) -> Non
 # --- hand-worked exposures ----------------------------------------------------------
 
 
+def test_alternating_returns_give_rms_vol_exactly() -> None:
+    # Zero-mean (RMS) estimators, the default: every squared return is a^2, so every
+    # window reads a * sqrt(252) whatever its mix of signs.
+    a = 0.20 / math.sqrt(252)
+    res = VolControl([_cohort("t10", target_vol=0.10, lag=0, weight=1.0)],
+                     aum=AUM).fit(_prices(_alternating(a, 150)))
+    for name, window in (("close21", 21), ("close63", 63)):
+        est = res.vol_estimates[name]
+        assert est.iloc[:window].isna().all()
+        np.testing.assert_allclose(est.iloc[window:], 0.20, rtol=1e-12)
+    np.testing.assert_allclose(res.exposure["t10"].iloc[63:], 0.5, rtol=1e-12)
+
+
+def test_steady_down_tape_is_volatile_to_rms_and_calm_to_demeaned() -> None:
+    # A -1% log return every session: RMS vol = 1% x sqrt(252) = 15.87%; the
+    # mean-subtracted std is 0, so the demeaned fund sees no risk and runs at its cap.
+    rets = np.full(150, -0.01)
+    cohort = [_cohort("t10", target_vol=0.10, lag=0, weight=1.0)]
+    rms = VolControl(cohort, aum=AUM).fit(_prices(rets))
+    old = VolControl(cohort, aum=AUM, demean=True).fit(_prices(rets))
+    np.testing.assert_allclose(rms.vol_estimates["close21"].iloc[30:], 0.01 * SQRT252, rtol=1e-12)
+    np.testing.assert_allclose(old.vol_estimates["close21"].iloc[30:], 0.0, atol=1e-12)
+    assert rms.exposure["t10"].iloc[-1] == pytest.approx(0.10 / (0.01 * SQRT252), rel=1e-12)
+    assert old.exposure["t10"].iloc[-1] == _cohort("x").cap
+
+
 def test_alternating_returns_give_known_vol_exposure_cap_and_lag() -> None:
+    # The mean-subtracted estimators (demean=True).
     # 21 alternating returns +-a hold 11 of one sign and 10 of the other: mean a/21,
     # sum of squared deviations 21 a^2 - a^2/21, so var = a^2 (441 - 1) / (21 * 20)
     # = a^2 * 22/21. Pick a so that the annualised 21d vol is exactly 20%.
@@ -139,7 +166,7 @@ def test_alternating_returns_give_known_vol_exposure_cap_and_lag() -> None:
         _cohort("t10_lag0", target_vol=0.10, lag=0, weight=0.5),  # 0.10/0.20 = 0.5
         _cohort("t35_lag1", target_vol=0.35, lag=1, weight=0.5),  # 1.75 capped at 1.5
     ]
-    res = VolControl(cohorts, aum=AUM).fit(prices)
+    res = VolControl(cohorts, aum=AUM, demean=True).fit(prices)
     vol21 = res.vol_estimates["close21"]
     assert vol21.iloc[:21].isna().all()  # 21 returns need 22 closes
     np.testing.assert_allclose(vol21.iloc[21:], 0.20, rtol=1e-12)
@@ -160,7 +187,7 @@ def test_alternating_returns_give_known_vol_exposure_cap_and_lag() -> None:
 def test_vol_step_is_seen_after_exactly_the_lag() -> None:
     # Vol jumps from 10% to 40% (close21): exposure of a 10% target falls from 1.0 to
     # 0.25 once the window is all high-vol; a lag-L cohort follows exactly L sessions later.
-    a = 0.10 / math.sqrt(252 * 22 / 21)
+    a = 0.10 / math.sqrt(252)  # RMS of +-a is a: 10% annualised
     rets = np.concatenate([_alternating(a, 100), _alternating(4 * a, 100)])
     cohorts = [_cohort(f"lag{k}", lag=k, weight=1 / 3) for k in (0, 1, 2)]
     res = VolControl(cohorts, aum=AUM).fit(_prices(rets))
@@ -177,10 +204,14 @@ def test_vol_step_is_seen_after_exactly_the_lag() -> None:
     assert res.flow["base"].iloc[101:125].sum() < 0  # rising vol: selling
 
 
-def test_rolling_estimators_equal_pandas_and_max(real_fit: VolControlResult) -> None:
+@pytest.mark.parametrize("demean", [False, True])
+def test_rolling_estimators_equal_pandas_and_max(real_fit: VolControlResult, demean: bool) -> None:
+    if demean:
+        real_fit = VolControl(aum=AUM, demean=True).fit(real_fit.prices)
     r = np.log(real_fit.prices).diff()
     for name, window in (("close21", 21), ("close63", 63)):
-        expected = r.rolling(window).std() * SQRT252
+        expected = (r.rolling(window).std() if demean
+                    else np.sqrt((r**2).rolling(window).mean())) * SQRT252
         np.testing.assert_allclose(
             real_fit.vol_estimates[name], expected, rtol=1e-9, equal_nan=True
         )
@@ -301,10 +332,11 @@ def _deterministic_paths(p0: float, horizon: int) -> np.ndarray:
     return np.stack([p0 * np.exp(np.cumsum(s)) for s in steps])[:, :, None]
 
 
+@pytest.mark.parametrize("demean", [False, True])
 @pytest.mark.parametrize("asof", ["2017-06-30", "2020-02-21", "2026-08-21"])
-def test_positions_along_equals_refit(sp500: pd.Series, asof: str) -> None:
+def test_positions_along_equals_refit(sp500: pd.Series, asof: str, demean: bool) -> None:
     history = sp500.loc[:asof]
-    model = VolControl(aum=AUM)
+    model = VolControl(aum=AUM, demean=demean)
     res = model.fit(history)
     paths = _deterministic_paths(float(history.iloc[-1]), 21)
     projected = model.positions_along(res, paths)
@@ -376,10 +408,13 @@ def _forced_trade_bn(model: VolControl, history: pd.Series, close: float) -> flo
     return float(refit.target["aggregate"].diff().iloc[-1]) * model.aum.base_bn
 
 
+@pytest.mark.parametrize("demean", [False, True])
 @pytest.mark.parametrize("asof", ["2019-12-31", "2020-02-21", "2022-06-30"])
-def test_vol_trigger_round_trip_on_real_data(sp500: pd.Series, asof: str) -> None:
+def test_vol_trigger_round_trip_on_real_data(sp500: pd.Series, asof: str, demean: bool) -> None:
+    # Each level, refitted with the solved close appended, forces exactly its amount, for
+    # the zero-mean estimators (default) and the mean-subtracted ones alike.
     history = sp500.loc[:asof]
-    model = VolControl(aum=AUM)
+    model = VolControl(aum=AUM, demean=demean)
     trig = vol_trigger(model.fit(history), (5.0, 10.0, 25.0))
     p0 = float(history.iloc[-1])
     for level in trig.levels:

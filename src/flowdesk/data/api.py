@@ -91,6 +91,12 @@ def resolve_spec(series_id: str, settings: Settings | None = None) -> SeriesSpec
         return user
 
 
+def _merge_base(series_id: str) -> pd.Series | None:
+    """The snapshot series a merge into the cache builds on (``None`` for none or a table)."""
+    base = read_snapshot(series_id) if has_snapshot(series_id) else None
+    return base if isinstance(base, pd.Series) else None
+
+
 def _published_by(data: pd.Series | pd.DataFrame, spec: SeriesSpec, asof: pd.Timestamp):
     """Keep the observations published on or before ``asof``."""
     if spec.kind == "table" and spec.frequency == "event":
@@ -275,14 +281,13 @@ def update(
     for spec in specs:
         try:
             result = source_for(spec, settings=settings).fetch(spec)
-            base = read_snapshot(spec.id) if has_snapshot(spec.id) else None
             merged = store.merge(
                 spec.id,
                 result.data,
                 source=result.source,
                 url=result.url,
                 fetched_at=result.fetched_at,
-                base=base if isinstance(base, pd.Series) else None,
+                base=_merge_base(spec.id),
             )
             changed = merged.added + merged.revised
             outcome = UpdateOutcome(
@@ -352,13 +357,12 @@ def import_series(
     ).dropna()
     series = validate_series(series, key, positive=positive)
     if spec is not None:
-        base = read_snapshot(key) if has_snapshot(key) else None
         return store.merge(
             key,
             series,
             source=f"import:{path.name}",
             url=str(path.resolve()),
-            base=base if isinstance(base, pd.Series) else None,
+            base=_merge_base(key),
         )
     meta = dict(existing.meta) if existing is not None else {}
     meta.update({"file": path.name, "frequency": _infer_frequency(series.index)})

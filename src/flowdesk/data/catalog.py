@@ -4,14 +4,20 @@ Each row says what a series is (description, units, frequency), where it comes
 from (live source and that source's own id), under which license it may be
 shipped, how long after its observation date it is normally published (used
 for point-in-time filtering), and, for derived series, the formula.
+
+The rows themselves are data: ``catalog.toml`` beside this module, read once
+at import into :data:`CATALOG`. There, blocks of rows say once what they share
+(source, category, frequency, units, lag, license) and each row only what is
+its own.
 """
 
 from __future__ import annotations
 
 import difflib
+import tomllib
 from dataclasses import asdict, dataclass, field
-from functools import partial
-from typing import TYPE_CHECKING, Literal
+from importlib import resources
+from typing import TYPE_CHECKING, Literal, get_args
 
 from flowdesk.errors import DataError
 
@@ -31,10 +37,7 @@ __all__ = [
 Frequency = Literal["daily", "weekly", "monthly", "quarterly", "annual", "event"]
 SourceName = Literal["fred", "cboe", "yahoo", "snapshot", "derived", "user"]
 
-_FRED = "Source: FRED, Federal Reserve Bank of St. Louis"
-_PD = "Public domain (US government data)"
-_CBOE = "Cboe Global Markets index data, published freely without an explicit license"
-_YAHOO = "Yahoo Finance data (index levels proprietary to the index provider); demonstration sample"
+_LIVE = ("fred", "cboe", "yahoo")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +101,7 @@ class SeriesSpec:
     @property
     def live(self) -> bool:
         """Whether a live source can refresh this series."""
-        return self.source in ("fred", "cboe", "yahoo")
+        return self.source in _LIVE
 
     @property
     def stale_after_days(self) -> int:
@@ -118,343 +121,51 @@ class SeriesSpec:
         return 2 * spacing + self.release_lag_days + 3
 
 
-def _fred(
-    sid: str,
-    description: str,
-    *,
-    units: str,
-    frequency: Frequency,
-    category: str,
-    lag: int = 0,
-    positive: bool = False,
-    notes: str = "",
-    source_id: str | None = None,
-) -> SeriesSpec:
-    return SeriesSpec(
-        id=sid,
-        description=description,
-        units=units,
-        frequency=frequency,
-        source="fred",
-        source_id=source_id or sid,
-        category=category,
-        license=_PD,
-        attribution=_FRED,
-        release_lag_days=lag,
-        positive=positive,
-        notes=notes,
-    )
+_TABLE = "catalog.toml"
 
 
-def _cboe(sid: str, description: str, *, notes: str = "") -> SeriesSpec:
-    return SeriesSpec(
-        id=sid,
-        description=description,
-        units="index points",
-        frequency="daily",
-        source="cboe",
-        source_id=sid,
-        category="volatility",
-        license=_CBOE,
-        attribution="Source: Cboe Global Markets",
-        positive=True,
-        notes=notes,
-    )
+def _read_table(text: str) -> tuple[SeriesSpec, ...]:
+    """The catalog rows of the TOML table ``text`` (the layout of ``catalog.toml``).
+
+    Each row's fields are its block's keys overridden by its own; ``terms``
+    names the license and attribution it shares with its source; a live row
+    without ``source_id`` goes by its own id at the source.
+
+    Raises
+    ------
+    DataError
+        If a row names unknown terms, misses or misspells a field, or has a
+        value outside the field's allowed set.
+    """
+    doc = tomllib.loads(text)
+    allowed = {"frequency": get_args(Frequency), "source": get_args(SourceName),
+               "kind": ("series", "table")}
+    specs = []
+    for block in doc["block"]:
+        shared = {key: value for key, value in block.items() if key != "series"}
+        for row in block["series"]:
+            fields = shared | row
+            where = f"{_TABLE}, series {fields.get('id')!r}"
+            terms = fields.pop("terms", None)
+            if terms is not None:
+                if terms not in doc["terms"]:
+                    raise DataError(f"{where}: unknown terms {terms!r}")
+                fields = doc["terms"][terms] | fields
+            for key, values in allowed.items():
+                if key in fields and fields[key] not in values:
+                    raise DataError(f"{where}: {key} {fields[key]!r} is not one of {values}")
+            live = fields.get("source") in _LIVE
+            fields.setdefault("source_id", fields.get("id") if live else None)
+            fields["derived_from"] = tuple(fields.get("derived_from", ()))
+            try:
+                specs.append(SeriesSpec(**fields))
+            except TypeError as exc:
+                raise DataError(f"{where}: {exc}") from None
+    return tuple(specs)
 
 
-def _yahoo(sid: str, ticker: str, description: str, units: str, category: str) -> SeriesSpec:
-    return SeriesSpec(
-        id=sid,
-        description=description,
-        units=units,
-        frequency="daily",
-        source="yahoo",
-        source_id=ticker,
-        category=category,
-        license=_YAHOO,
-        attribution="Source: Yahoo Finance",
-        positive=True,
-    )
-
-
-def _pcr(sid: str, what: str) -> SeriesSpec:
-    return SeriesSpec(
-        id=sid,
-        description=f"Cboe {what} put/call volume ratio",
-        units="ratio",
-        frequency="daily",
-        source="snapshot",
-        source_id=None,
-        category="volatility",
-        license=_CBOE,
-        attribution="Source: Cboe Global Markets daily market statistics",
-        notes="Compiled daily by a third party from Cboe statistics; a few prints are 0 or"
-        " implausibly large (e.g. 11.0) and should be treated as missing by models.",
-    )
-
-
-_BLS_LAG = 40  # first Friday of the next month, occasionally the 10th
-_CPI_LAG = 45  # mid-month after the reference month
-_GDP_LAG = 120  # advance estimate ~30 days after the quarter ends
-
-# What a block of FRED rows has in common is said once, so each row states only
-# its own id, description and exceptions (keywords override the block's values).
-_rates = partial(_fred, category="rates", frequency="daily", units="percent")
-_liquidity = partial(_fred, category="liquidity", frequency="weekly", units="USD mn", lag=1)
-_growth = partial(_fred, category="growth", frequency="quarterly", units="USD bn", lag=_GDP_LAG)
-_labour = partial(_fred, category="labour", frequency="monthly", units="percent", lag=_BLS_LAG)
-_households = partial(_fred, category="households", units="percent")
-_cpi = partial(
-    _fred, category="prices", frequency="monthly", units="index 1982-84=100", lag=_CPI_LAG
-)
-_energy = partial(_fred, category="energy", frequency="monthly")
-_fx = partial(_fred, category="fx", frequency="daily", lag=1, positive=True)
-
-CATALOG: tuple[SeriesSpec, ...] = (
-    # Markets
-    _yahoo("SP500", "^GSPC", "S&P 500 index, daily close", "index points", "markets"),
-    _yahoo("NDX", "^NDX", "Nasdaq-100 index, daily close", "index points", "markets"),
-    _yahoo(
-        "TLT",
-        "TLT",
-        "iShares 20+ Year Treasury Bond ETF, dividend-adjusted close",
-        "USD",
-        "markets",
-    ),
-    _yahoo(
-        "IEF",
-        "IEF",
-        "iShares 7-10 Year Treasury Bond ETF, dividend-adjusted close",
-        "USD",
-        "markets",
-    ),
-    _yahoo("GLD", "GLD", "SPDR Gold Shares ETF, close", "USD", "markets"),
-    _yahoo(
-        "DBMF",
-        "DBMF",
-        "iMGP DBi Managed Futures ETF (CTA replication), adjusted close",
-        "USD",
-        "markets",
-    ),
-    _yahoo(
-        "BTC", "BTC-USD", "Bitcoin in USD, daily close (UTC day, 7 days a week)", "USD", "crypto"
-    ),
-    _energy(
-        "DCOILWTICO",
-        "WTI crude oil spot price, Cushing OK",
-        frequency="daily",
-        units="USD per barrel",
-        notes="Negative print on 2020-04-20 (-36.98) is real.",
-    ),
-    # Volatility
-    _cboe("VIX", "Cboe Volatility Index (30-day S&P 500 implied vol), close"),
-    _cboe("VIX3M", "Cboe 3-Month Volatility Index, close"),
-    _cboe("VIX9D", "Cboe 9-Day Volatility Index, close"),
-    _cboe(
-        "VVIX", "Cboe VIX of VIX index, close", notes="Known bad Cboe print on 2006-03-15 (15.71)."
-    ),
-    _cboe("SKEW", "Cboe SKEW index (S&P 500 tail-risk pricing), close"),
-    _pcr("PCR_TOTAL", "total"),
-    _pcr("PCR_INDEX", "index options"),
-    _pcr("PCR_EQUITY", "equity options"),
-    _pcr("PCR_SPX", "SPX + SPXW options"),
-    _pcr("PCR_VIX", "VIX options"),
-    # Rates and policy
-    _rates("DFF", "Effective federal funds rate, daily (weekends carry Friday's rate)", lag=1),
-    _rates("DGS10", "10-year Treasury constant-maturity yield"),
-    _rates("DGS2", "2-year Treasury constant-maturity yield"),
-    _rates("T10Y2Y", "10-year minus 2-year Treasury yield spread", units="percentage points"),
-    _rates("T10Y3M", "10-year minus 3-month Treasury yield spread", units="percentage points"),
-    _rates("DFII10", "10-year TIPS real yield"),
-    _rates("T10YIE", "10-year breakeven inflation"),
-    _rates("DFEDTARU", "Federal funds target range, upper limit (live only, not in the snapshot)"),
-    _rates("DFEDTARL", "Federal funds target range, lower limit (live only, not in the snapshot)"),
-    SeriesSpec(
-        id="DGS3MO",
-        description="3-month Treasury bill yield (derived: 10-year yield minus the 10y-3m spread)",
-        units="percent",
-        frequency="daily",
-        source="derived",
-        source_id=None,
-        category="rates",
-        license=_PD,
-        attribution=_FRED,
-        derived_from=("DGS10", "T10Y3M"),
-        formula="DGS3MO = DGS10 - T10Y3M",
-        notes="Exact by construction: FRED defines T10Y3M as DGS10 - DGS3MO.",
-    ),
-    # Liquidity
-    _liquidity("WALCL", "Federal Reserve total assets, Wednesday level"),
-    _liquidity("WTREGEN", "Treasury General Account at the Fed, Wednesday level"),
-    _liquidity(
-        "RRPONTSYD",
-        "Overnight reverse repurchase agreements (Fed ON RRP), daily",
-        frequency="daily",
-        units="USD bn",
-        lag=0,
-    ),
-    _liquidity(
-        "M2SL", "M2 money stock, seasonally adjusted", frequency="monthly", units="USD bn", lag=56
-    ),
-    SeriesSpec(
-        id="NETLIQ",
-        description="Net liquidity: Fed balance sheet minus TGA minus reverse repo (weekly, Wed)",
-        units="USD bn",
-        frequency="weekly",
-        source="derived",
-        source_id=None,
-        category="liquidity",
-        license=_PD,
-        attribution=_FRED,
-        release_lag_days=1,
-        derived_from=("WALCL", "WTREGEN", "RRPONTSYD"),
-        formula="NETLIQ = WALCL/1000 - WTREGEN/1000 - RRPONTSYD (RRP on or before each Wednesday)",
-        notes="WALCL and WTREGEN are USD millions; RRPONTSYD is USD billions.",
-    ),
-    # Growth, labour, households
-    _growth("GDP", "Gross domestic product, nominal, SAAR"),
-    _growth("GDPC1", "Real gross domestic product, SAAR", units="USD bn (chained 2017)"),
-    _growth("CP", "Corporate profits after tax, SAAR", lag=150),
-    _labour("UNRATE", "Unemployment rate (U-3)"),
-    _labour("U6RATE", "U-6 unemployment rate (incl. marginally attached and part-time)"),
-    _labour("PAYEMS", "Nonfarm payrolls", units="thousands of persons"),
-    _labour(
-        "ICSA",
-        "Initial jobless claims, week ending Saturday",
-        frequency="weekly",
-        units="persons",
-        lag=5,
-    ),
-    _labour("CIVPART", "Labour force participation rate, 16+"),
-    _labour("LNS11300036", "Labour force participation rate, age 20-24"),
-    _labour("LNS11300060", "Labour force participation rate, age 25-54 (prime age)"),
-    _labour("LNS11324230", "Labour force participation rate, age 55+"),
-    _households("PSAVERT", "Personal saving rate", frequency="monthly", lag=60),
-    _households(
-        "DRCCLACBS",
-        "Credit-card delinquency rate, all commercial banks",
-        frequency="quarterly",
-        lag=140,
-    ),
-    # Prices and energy
-    _cpi("CPIAUCSL", "Consumer price index, all items, SA"),
-    _cpi("CUSR0000SEHF01", "CPI: electricity, SA", category="energy"),
-    _cpi(
-        "APU000072610",
-        "Average price of electricity, US city average",
-        category="energy",
-        units="USD per kWh",
-    ),
-    _energy(
-        "IPG2211S",
-        "Industrial production: electric power generation",
-        units="index 2017=100",
-        lag=47,
-    ),
-    _energy(
-        "PCOPPUSDM",
-        "Global price of copper (IMF)",
-        units="USD per metric ton",
-        lag=40,
-        positive=True,
-    ),
-    # FX (H.10, noon buying rates in New York)
-    _fx("DEXUSEU", "US dollars per euro", units="USD per EUR"),
-    _fx("DEXJPUS", "Japanese yen per US dollar", units="JPY per USD"),
-    _fx("DEXUSUK", "US dollars per British pound", units="USD per GBP"),
-    # Live-only series of the thesis monitor (ids and evidence in flowdesk.macro.live_series)
-    _growth(
-        "Y034RC1Q027SBEA",
-        "Private fixed investment: information processing equipment,"
-        " nominal, SAAR (live only, not in the snapshot)",
-        positive=True,
-        notes="BEA NIPA table 5.5.5.",
-    ),
-    _growth(
-        "B985RC1Q027SBEA",
-        "Private fixed investment: software, nominal, SAAR (live only, not in the snapshot)",
-        positive=True,
-        notes="BEA NIPA table 5.6.5.",
-    ),
-    _households(
-        "MORTGAGE30US",
-        "30-year fixed-rate mortgage average, Freddie Mac PMMS, weekly"
-        " (live only, not in the snapshot)",
-        frequency="weekly",
-        positive=True,
-    ),
-    _households(
-        "MSPUS",
-        "Median sales price of houses sold, quarterly (live only, not in the snapshot)",
-        frequency="quarterly",
-        units="USD",
-        lag=_GDP_LAG,
-        positive=True,
-        notes="Census/HUD New Residential Sales; not seasonally adjusted.",
-    ),
-    _households(
-        "MEHOINUSA646N",
-        "Median household income, current dollars, annual (live only, not in the snapshot)",
-        frequency="annual",
-        units="USD",
-        lag=620,
-        positive=True,
-        notes="Census CPS ASEC; dated 1 January of the income year, published the"
-        " following September.",
-    ),
-    _cpi(
-        "CUSR0000SEHA",
-        "CPI: rent of primary residence, SA (live only, not in the snapshot)",
-        positive=True,
-    ),
-    _cpi(
-        "CUUR0000SEEB03",
-        "CPI: day care and preschool, not seasonally adjusted (live only, not in the snapshot)",
-        units="index",
-        positive=True,
-        notes="Not seasonally adjusted: use year-on-year changes only.",
-    ),
-    # Tables
-    SeriesSpec(
-        id="FOMC_DECISIONS",
-        description="FOMC policy decision dates 1990-2028 (scheduled and unscheduled)",
-        units="date; scheduled flag (1/0)",
-        frequency="event",
-        source="snapshot",
-        source_id=None,
-        category="calendar",
-        license="Public facts (Federal Reserve calendar; CME FedWatch schedule, MIT package)",
-        attribution="Federal Reserve Board; Bauer-Lakdawala-Mueller replication data; CME",
-        kind="table",
-        notes="Dates before 2021 are the first trading day that reflects the decision.",
-    ),
-    SeriesSpec(
-        id="FOMC_TARGETS",
-        description="FOMC decisions 2023-2026 with the resulting target range",
-        units="percent (target range bounds), bp (change)",
-        frequency="event",
-        source="snapshot",
-        source_id=None,
-        category="calendar",
-        license="MIT (bellwether-mcp package); facts from Federal Reserve press releases",
-        attribution="Federal Reserve press releases, curated in bellwether-mcp",
-        kind="table",
-    ),
-    SeriesSpec(
-        id="HYPERSCALER_CAPEX",
-        description="Annual revenue and capital expenditure of large cloud/AI spenders"
-        " (AAPL, MSFT, GOOGL, AMZN, META) by fiscal-year end",
-        units="USD",
-        frequency="annual",
-        source="snapshot",
-        source_id=None,
-        category="corporate",
-        license="Public facts from SEC XBRL filings",
-        attribution="Source: SEC EDGAR filings (compiled)",
-        release_lag_days=60,
-        kind="table",
-        notes="Index is the fiscal-year end; 10-K filings follow within about 60 days.",
-    ),
+CATALOG: tuple[SeriesSpec, ...] = _read_table(
+    resources.files("flowdesk.data").joinpath(_TABLE).read_text(encoding="utf-8")
 )
 
 _BY_ID: dict[str, SeriesSpec] = {spec.id: spec for spec in CATALOG}

@@ -39,11 +39,24 @@ Positions (fraction of AUM, signed notional)
     * Trades (:attr:`CTAResult.flows`) are changes in units held times today's
       price: ``position_t - position_{t-1} * p_t / p_{t-1}``.
 
-Pivots (:mod:`flowdesk.flows.cta_pivots`)
-    Per window, the next-session price at which the EWMAC crossover changes
-    sign (solved exactly from the EWMA states) and the TSMOM pivot (the close
-    ``h - 1`` sessions ago). A long-window EWMAC pivot is often far from spot:
-    a 64/256 crossover barely moves in one session.
+Trigger levels (:mod:`flowdesk.flows.cta_triggers`)
+    ``pivots``: per horizon (short/medium/long), the next-session close at which
+    the price crosses that horizon's trailing trend filter (EMA spans 40/126/350
+    by default): the levels desks publish, near spot.
+
+Crossover and TSMOM pivots (:mod:`flowdesk.flows.cta_pivots`)
+    ``crossover_pivots``: per window, the next-session price at which the EWMAC
+    crossover changes sign (solved exactly from the EWMA states), i.e. the
+    one-day shock that would flip it; a 64/256 crossover barely moves in one
+    session, so this level is often far from spot. ``tsmom_pivots``: the close
+    ``h - 1`` sessions ago.
+
+Sizing from a many-market book (:mod:`flowdesk.flows.cta_weights`)
+    With ``book`` set (the desk's default), ``1 / n`` is replaced by each
+    market's share of the risk of a diversified trend book that trades many
+    markets we do not carry, and the IDM by the whole book's
+    (:attr:`~flowdesk.flows.cta_weights.BookWeights.idm`). Without it (the
+    model's default) the carried markets share the risk equally, as below.
 
 Projection
     :func:`positions_along` continues every recursion of the fit along
@@ -93,6 +106,8 @@ from flowdesk.flows.cta_signals import (
     trend_forecasts,
     tsmom_signs,
 )
+from flowdesk.flows.cta_triggers import DEFAULT_TRIGGER_FILTERS, TrendFilter, trigger_levels
+from flowdesk.flows.cta_weights import BookWeights
 from flowdesk.flows.kernels import span_to_alpha
 from flowdesk.jsontools import jsonable
 from flowdesk.results import Result
@@ -196,6 +211,11 @@ class CTA:
         Columns summed into the net equity exposure.
     percentile_min_periods
         Observations before a positioning percentile is reported.
+    book
+        Risk weights inside a many-market book (:mod:`~flowdesk.flows.cta_weights`);
+        ``None``: equal weights over the carried markets and an estimated IDM.
+    triggers
+        Trend filters of the short/medium/long trigger levels (:attr:`CTAResult.pivots`).
     """
 
     def __init__(
@@ -217,6 +237,8 @@ class CTA:
         min_vol: float = 0.01,
         equity_assets: Sequence[str] = ("SP500", "NDX"),
         percentile_min_periods: int = 252,
+        book: BookWeights | None = None,
+        triggers: Sequence[TrendFilter] = DEFAULT_TRIGGER_FILTERS,
     ) -> None:
         self.spec = TrendSpec(
             windows=tuple(windows),
@@ -244,6 +266,21 @@ class CTA:
         self.min_vol = float(min_vol)
         self.equity_assets = tuple(equity_assets)
         self.percentile_min_periods = int(percentile_min_periods)
+        self.book = book
+        self.triggers = tuple(triggers)
+        if not self.triggers or len({f.name for f in self.triggers}) != len(self.triggers):
+            raise ModelError("triggers: need at least one filter, with unique names")
+
+    def weights(self, assets: Sequence[Any]) -> np.ndarray:
+        """Risk weight per asset; NaN (equal weights ``1 / n``) without a ``book``."""
+        if self.book is None:
+            return np.full(len(assets), np.nan)
+        return self.book.weights(list(assets))
+
+    @property
+    def idm_fixed(self) -> float:
+        """The book's fixed IDM, NaN when the IDM is estimated from the carried markets."""
+        return float("nan") if self.book is None else self.book.idm
 
     @property
     def windows(self) -> tuple[TrendWindow, ...]:
@@ -307,6 +344,7 @@ class CTA:
             p, signals.forecast, signals.sigma, self.vol_target, np.sqrt(_ANNUALISATION),
             self.min_vol, self.max_idm, self.max_gross, self.spec.cap,
             1.0 - span_to_alpha(self.corr_span), self.corr_every, self.corr_min_obs,
+            self.weights(list(frame.columns)), self.idm_fixed,
             s, cnt, inv, known, active, vol, pos, pct, idm, gross,
         )
         index, cols = frame.index, frame.columns
@@ -316,8 +354,9 @@ class CTA:
 
         position = df(pos)
         equity = [c for c in cols if c in self.equity_assets]
+        held = held_positions(position, frame)
         net_equity = (
-            position[equity].sum(axis=1, min_count=1) if equity else pd.Series(np.nan, index=index)
+            held[equity].sum(axis=1, min_count=1) if equity else pd.Series(np.nan, index=index)
         )
         return CTAResult(
             model=self,
@@ -335,6 +374,16 @@ class CTA:
             _book=BookState(s=s, cnt=cnt, inv=inv, known=known, active=active,
                              total=float(total)),
         )
+
+
+def held_positions(position: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
+    """Positions with a stale asset's last position carried over its missing sessions.
+
+    Where an asset has no price, the book cannot trade it: it still holds what it
+    held on its last priced session, so totals keep it instead of dropping a NaN.
+    Elsewhere (including no position for a non-positive price) the position stands.
+    """
+    return position.where(prices.notna(), position.ffill())
 
 
 def _default_aum() -> AumBand:
@@ -432,9 +481,25 @@ class CTAResult(Result):
             for name, (e, t) in levels.items()
         }
 
-    @property
+    @cached_property
     def pivots(self) -> dict[str, pd.DataFrame]:
-        """``{window: frame}`` next-session EWMAC pivot: above it that window's EWMAC is long."""
+        """``{horizon: frame}`` trigger levels: where the horizon's trend filter flips.
+
+        Keys are the :attr:`CTA.triggers` names (short/medium/long); see
+        :mod:`flowdesk.flows.cta_triggers`.
+        """
+        p = as_panel(self.prices)
+        idx, cols = self.prices.index, self.prices.columns
+        return {f.name: pd.DataFrame(trigger_levels(p, f), index=idx, columns=cols)
+                for f in self.model.triggers}
+
+    @property
+    def crossover_pivots(self) -> dict[str, pd.DataFrame]:
+        """``{window: frame}`` next-session EWMAC pivot: above it that window's EWMAC is long.
+
+        What a one-day shock would need to flip the crossover; far from spot for
+        slow windows (the trigger levels are :attr:`pivots`).
+        """
         return {name: pair[0] for name, pair in self._pivots.items()}
 
     @property
@@ -501,9 +566,9 @@ class CTAResult(Result):
             return "vol for sizing undefined"
         return None
 
-    def _last_percentile(self, col: Any) -> float:
-        # The last value of `percentile` without the O(T^2) history.
-        history = self.position[col]
+    def _last_percentile(self, col: Any, row: int = -1) -> float:
+        # One value of `percentile` (at `row`) without the O(T^2) history.
+        history = self.position[col].iloc[: (row + 1) if row >= 0 else None]
         if np.isnan(history.iloc[-1]) or history.count() < self.model.percentile_min_periods:
             return float("nan")
         return percentile_of_last(history)
@@ -527,54 +592,102 @@ class CTAResult(Result):
         x = (pos * vol)[ok]
         return float(np.sqrt(max(x @ rho[np.ix_(ok, ok)] @ x, 0.0)))
 
+    def _row(self, col: Any) -> int:
+        # The row an asset's snapshot reads: the last row, or, for a stale asset (no price
+        # on the last session but a position on its own last one), that last position's row.
+        last = len(self.prices) - 1
+        if np.isfinite(self.position[col].iloc[-1]):
+            return last
+        seen = self.position[col].last_valid_index()
+        if seen is None or np.isfinite(self.prices[col].iloc[-1]):
+            return last
+        return int(self.prices.index.get_loc(seen))
+
+    def stale_assets(self) -> dict[Any, pd.Timestamp]:
+        """Assets with no price on the last session that keep their last position.
+
+        ``{asset: date of that last position}``; the position is held (no trades)
+        until the asset prices again.
+        """
+        out = {}
+        for col in self.prices.columns:
+            row = self._row(col)
+            if row != len(self.prices) - 1:
+                out[col] = self.prices.index[row]
+        return out
+
+    def held_position(self) -> pd.Series:
+        """Position per asset on the last session, stale assets at their last position."""
+        return held_positions(self.position, self.prices).iloc[-1].rename("position")
+
+    def _levels(self, levels: dict[str, pd.DataFrame], col: Any, row: int, price: float,
+                sig: float, label: bool) -> dict[str, dict[str, float]]:
+        lv = {(_label(n) if label else n): _reachable(float(f[col].iloc[row]), price)
+              for n, f in levels.items()}
+        return {
+            "levels": lv,
+            "distance_pct": {h: 100.0 * (v - price) / abs(price) if price != 0 else np.nan
+                             for h, v in lv.items()},
+            "distance_sigma": {h: (v - price) / sig if sig > 0 else np.nan
+                               for h, v in lv.items()},
+        }
+
     def latest(self) -> dict[str, Any]:
         """JSON-ready snapshot of the last date.
 
         ``{"asof", "assets": {id: {"price", "forecast", "signals": {window},
         "ewmac", "tsmom", "position", "position_pct", "position_bn": {"low",
-        "base", "high"}, "percentile", "vol", "pivots": {"short", "medium", "6m",
-        "long"}, "pivot_distance_pct", "pivot_distance_sigma", "tsmom_pivots",
-        "tsmom_pivot_distance_pct", "tsmom_pivot_distance_sigma", "reason"}},
-        "gross_exposure", "net_equity_exposure", "net_equity_bn", "idm",
-        "ex_ante_vol", "vol_target", "aum_bn", "units"}``. Missing values are
+        "base", "high"}, "percentile", "vol", "pivots": {"short", "medium",
+        "long"}, "pivot_distance_pct", "pivot_distance_sigma", "crossover_pivots":
+        {"short", "medium", "6m", "long"}, "crossover_pivot_distance_pct",
+        "crossover_pivot_distance_sigma", "tsmom_pivots", "tsmom_pivot_distance_pct",
+        "tsmom_pivot_distance_sigma", "stale", "last_obs", "reason"}},
+        "trigger_filters", "gross_exposure", "net_equity_exposure", "net_equity_bn",
+        "idm", "ex_ante_vol", "vol_target", "aum_bn", "units"}``. Missing values are
         ``None`` and ``reason`` says why (``None`` when the asset is complete); a
-        pivot no positive price can reach (zero or below) is ``None`` too.
+        pivot no positive price can reach (zero or below) is ``None`` too. A stale
+        asset (``stale: true``) reports its last position and levels on
+        ``last_obs``, the date of its last price.
         """
         assets: dict[str, Any] = {}
-        sigma_now = self.sigma.iloc[-1]
         for col in self.prices.columns:
-            price = float(self.prices[col].iloc[-1])
-            sig = float(sigma_now[col])
-            pos = float(self.position[col].iloc[-1])
+            row = self._row(col)
+            price = float(self.prices[col].iloc[row])
+            sig = float(self.sigma[col].iloc[row])
+            pos = float(self.position[col].iloc[row])
+            seen = self.prices[col].last_valid_index()
             entry: dict[str, Any] = {
                 "price": price,
-                "forecast": float(self.forecast[col].iloc[-1]),
-                "signals": {n: float(f[col].iloc[-1]) for n, f in self.window_forecast.items()},
-                "ewmac": {n: float(f[col].iloc[-1]) for n, f in self.ewmac.items()},
-                "tsmom": {n: float(f[col].iloc[-1]) for n, f in self.tsmom.items()},
+                "forecast": float(self.forecast[col].iloc[row]),
+                "signals": {n: float(f[col].iloc[row]) for n, f in self.window_forecast.items()},
+                "ewmac": {n: float(f[col].iloc[row]) for n, f in self.ewmac.items()},
+                "tsmom": {n: float(f[col].iloc[row]) for n, f in self.tsmom.items()},
                 "position": pos,
-                "position_pct": float(self.position_pct[col].iloc[-1]),
+                "position_pct": float(self.position_pct[col].iloc[row]),
                 "position_bn": self.aum.dollars(pos).to_dict(),
-                "percentile": self._last_percentile(col),
-                "vol": float(self.vol[col].iloc[-1]),
+                "percentile": self._last_percentile(col, row),
+                "vol": float(self.vol[col].iloc[row]),
             }
-            for key, levels in (("pivots", self.pivots), ("tsmom_pivots", self.tsmom_pivots)):
-                lv = {_label(n): _reachable(float(f[col].iloc[-1]), price)
-                      for n, f in levels.items()}
-                entry[key] = lv
-                entry[f"{key.removesuffix('s')}_distance_pct"] = {
-                    h: 100.0 * (v - price) / abs(price) if price != 0 else np.nan
-                    for h, v in lv.items()
-                }
-                entry[f"{key.removesuffix('s')}_distance_sigma"] = {
-                    h: (v - price) / sig if sig > 0 else np.nan for h, v in lv.items()
-                }
+            for key, levels, label in (("pivots", self.pivots, False),
+                                       ("crossover_pivots", self.crossover_pivots, True),
+                                       ("tsmom_pivots", self.tsmom_pivots, True)):
+                part = self._levels(levels, col, row, price, sig, label)
+                stem = key.removesuffix("s")
+                entry[key] = part["levels"]
+                entry[f"{stem}_distance_pct"] = part["distance_pct"]
+                entry[f"{stem}_distance_sigma"] = part["distance_sigma"]
+            entry["stale"] = row != len(self.prices) - 1
+            entry["last_obs"] = seen
             entry["reason"] = self._reason(col)
+            if entry["stale"]:
+                entry["reason"] = (f"stale: no price on {self.asof:%Y-%m-%d}; last position "
+                                   f"held from {self.prices.index[row]:%Y-%m-%d}")
             assets[str(col)] = entry
         net = float(self.net_equity_exposure.iloc[-1])
         out = {
             "asof": self.asof,
             "assets": assets,
+            "trigger_filters": {f.name: f.describe() for f in self.model.triggers},
             "gross_exposure": float(self.gross_exposure.iloc[-1]),
             "net_equity_exposure": net,
             "net_equity_bn": self.aum.dollars(net).to_dict(),
@@ -623,7 +736,7 @@ class CTAResult(Result):
             row["position_bn"] = self.position[col].iloc[-1] * self.aum.base_bn
             row["percentile"] = self._last_percentile(col)
             for n, f in self.pivots.items():
-                row[f"pivot_{_label(n)}"] = f[col].iloc[-1]
+                row[f"pivot_{n}"] = f[col].iloc[-1]
             rows[col] = row
         return pd.DataFrame.from_dict(rows, orient="index").rename_axis("asset")
 
@@ -643,11 +756,19 @@ class CTAResult(Result):
             "EWMAC = (EWMA_fast - EWMA_slow) / sigma_{t-1} x scalar, sigma = EWMA std (span "
             f"{m.spec.vol_span}) of daily price differences (price units; works for negative "
             "prices).",
-            f"Position (fraction of AUM) = F/10 x {m.vol_target:.0%} / vol x IDM / n, "
+            f"Position (fraction of AUM) = F/10 x {m.vol_target:.0%} / vol x IDM x w (w = 1/n "
+            "or the book weight), "
             f"vol = sigma/p x sqrt(252) (floor {m.min_vol:.0%}), IDM <= {m.max_idm:g} from weekly "
             f"correlations floored at 0, gross <= {m.max_gross:g}x AUM.",
             "Position % of max = position / position at |F| = 20. Percentile: point in time vs "
             "the asset's own position history.",
+            "Trigger levels (pivot_short/medium/long): next-session close where the price "
+            "crosses its trend filter ("
+            + ", ".join(f"{f.name} {f.describe()}" for f in m.triggers) + ").",
+            "Weights: " + ("equal over the carried markets, IDM from their correlations."
+                           if m.book is None else
+                           f"shares of a many-market book's risk (uncarried markets x"
+                           f"{m.book.uncarried_scale:g}), book IDM {m.book.idm:g}."),
             "Long DEXJPUS = long USD vs JPY; long DEXUSEU/DEXUSUK = long EUR/GBP vs USD.",
             f"AUM band (USD bn): low {self.aum.low_bn:g} / base {self.aum.base_bn:g} / high "
             f"{self.aum.high_bn:g}.",
@@ -671,6 +792,8 @@ _UNITS = {
     "position_bn": "USD bn by AUM band",
     "percentile": "0-100, point in time vs own history",
     "vol": "annualised, fraction",
+    "pivots": "price units: next-session close where each horizon's trend filter flips",
+    "crossover_pivots": "price units: next-session close where each EWMAC crossover flips",
     "pivot_distance_pct": "percent of the last price",
     "pivot_distance_sigma": "daily sigma of price differences",
     "gross_exposure": "sum of |position|, fraction of AUM",
@@ -734,6 +857,7 @@ def positions_along(result: CTAResult, paths: np.ndarray) -> np.ndarray:
         m.vol_target, np.sqrt(_ANNUALISATION), m.min_vol, m.max_idm, m.max_gross,
         book.s, book.cnt, book.inv, book.known, book.active, book.total,
         1.0 - span_to_alpha(m.corr_span), m.corr_every, m.corr_min_obs,
+        m.weights(result.assets), m.idm_fixed,
         out,
     )
     return out

@@ -164,6 +164,15 @@ def _idm(total: float, n_active: int, max_idm: float) -> float:
     return min(max_idm, 1.0 / np.sqrt(total / (n_active * n_active)))
 
 
+@nb.njit(cache=True, inline="always", error_model="numpy")
+def _book_idm(total: float, n_active: int, max_idm: float, fixed: float) -> float:
+    # A many-market book's IDM cannot come from the few markets carried here: a fixed
+    # value stands in for it (NaN: estimate it from the carried markets' correlations).
+    if fixed == fixed:
+        return fixed if n_active > 0 else np.nan
+    return _idm(total, n_active, max_idm)
+
+
 @nb.njit(cache=True, error_model="numpy")
 def _positions_row(
     forecast: np.ndarray,
@@ -174,14 +183,17 @@ def _positions_row(
     tau: float,
     max_gross: float,
     cap: float,
+    weights: np.ndarray,
     pos: np.ndarray,
     pct: np.ndarray,
 ) -> tuple[float, float]:
-    # position = F/10 * tau/vol * idm/n, scaled so that sum |position| <= max_gross.
+    # position = F/10 * tau/vol * w * idm with w = weights[i], or 1/n (equal weights) where
+    # weights[i] is NaN; then scaled so that sum |position| <= max_gross.
     gross = 0.0
     for i in range(forecast.size):
         if active[i]:
-            pos[i] = forecast[i] / 10.0 * (tau / vol[i]) * idm / n_active
+            w = weights[i] if weights[i] == weights[i] else 1.0 / n_active
+            pos[i] = forecast[i] / 10.0 * (tau / vol[i]) * idm * w
             gross += abs(pos[i])
         else:
             pos[i] = np.nan
@@ -210,6 +222,8 @@ def book_kernel(
     corr_decay: float,
     corr_every: int,
     corr_min_obs: int,
+    weights: np.ndarray,
+    idm_fixed: float,
     s: np.ndarray,
     cnt: np.ndarray,
     inv: np.ndarray,
@@ -239,10 +253,10 @@ def book_kernel(
                 z[i] = p[t, i] - p[t - corr_every, i]
         total, n_active = _book_step(s, cnt, inv, known, active, new_active, z, update,
                                      corr_decay, corr_min_obs, total)
-        idm = _idm(total, n_active, max_idm)
+        idm = _book_idm(total, n_active, max_idm, idm_fixed)
         idm_out[t] = idm
         gross, _ = _positions_row(forecast[t], vol_out[t], active, n_active, idm, tau,
-                                  max_gross, cap, pos_out[t], pct_out[t])
+                                  max_gross, cap, weights, pos_out[t], pct_out[t])
         gross_out[t] = gross
     return total
 
@@ -288,6 +302,8 @@ def along_kernel(
     corr_decay: float,
     corr_every: int,
     corr_min_obs: int,
+    weights: np.ndarray,
+    idm_fixed: float,
     out: np.ndarray,
 ) -> None:
     """Continue every recursion of the fit along scenario paths, one path per thread task."""
@@ -341,9 +357,10 @@ def along_kernel(
                     z[i] = x - _price_at(paths, hist, ip, i, t - corr_every, row0)
             total_corr, n_active = _book_step(s, cnt, inv, known, active, new_active, z,
                                               update, corr_decay, corr_min_obs, total_corr)
-            idm = _idm(total_corr, n_active, max_idm)
+            idm = _book_idm(total_corr, n_active, max_idm, idm_fixed)
             _positions_row(
-                forecast, vol, active, n_active, idm, tau, max_gross, cap, out[ip, j], pct
+                forecast, vol, active, n_active, idm, tau, max_gross, cap, weights, out[ip, j],
+                pct,
             )
 
 

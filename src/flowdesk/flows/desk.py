@@ -11,14 +11,18 @@ pictures: the desk's charts are in :mod:`flowdesk.report.figures_flows`.
 Conventions (printed by ``summary()`` and returned by ``to_dict()``: :data:`CONVENTIONS`)
 -----------------------------------------------------------------------------------
 Positions are fractions of AUM; dollars are USD bn as ``{low, base, high}`` AUM
-cases. Tapes move every asset by ``sigmas_per_day`` daily sigmas (std of the last
-:data:`SIGMA_WINDOW` simple returns; price differences over ``|price|`` when the
-window holds a non-positive price) per session; the Monte Carlo resamples blocks
-of the last :data:`MC_SESSIONS` sessions. CTA flows are the book's trades
-(:func:`flowdesk.flows.cta.flows_along`), vol-control flows the change in exposure
-x AUM. CTA assets with no price or position on the last session keep their last
-price (or none) along every path and get NaN flows and a note. Point in time:
-only data published by ``asof``; the Monte Carlo seed is fixed.
+cases. Tapes (:class:`~flowdesk.flows.scenarios.TapeSpec`, from settings) drift every
+asset by ``+/-k`` sigmas of the horizon with bootstrapped daily dispersion around it,
+sigma being the std of the last :data:`SIGMA_WINDOW` simple returns (price
+differences over ``|price|`` when the window holds a non-positive price); the Monte
+Carlo resamples blocks of the last :data:`MC_SESSIONS` sessions. CTA flows are the
+book's trades (:func:`flowdesk.flows.cta.flows_along`), vol-control flows the change
+in exposure x AUM. The CTA book is sized as a share of a many-market trend book
+(:mod:`flowdesk.flows.cta_weights`); ``cta.equities`` is its global-equities
+aggregate (carried equity indices scaled to the whole equity class). A *stale* CTA
+asset (no price on the last session) keeps its last position, flagged, with zero
+flows; an asset with no position at all gets a note. Point in time: only data
+published by ``asof``; every seed is fixed.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ if TYPE_CHECKING:
     from flowdesk.config import Settings
     from flowdesk.flows.buybacks import BuybackResult, Buybacks
     from flowdesk.flows.cta import CTA, CTAResult
-    from flowdesk.flows.scenarios import ScenarioFlows
+    from flowdesk.flows.scenarios import ScenarioFlows, TapeSpec
     from flowdesk.flows.volcontrol import VolControl, VolControlResult
 
 __all__ = ["CONVENTIONS", "MC_SESSIONS", "SIGMA_WINDOW", "FlowsDesk", "FlowsDeskResult"]
@@ -60,15 +64,18 @@ CONVENTIONS: dict[str, str] = {
     "percentiles: 0-100, point in time vs the series' own history",
     "bands": "{low, base, high} = the low/base/high AUM cases, not sorted numbers: a "
     "negative flow has its smallest magnitude in 'low'",
-    "tapes": "flat = prices unchanged; up/down = each asset +/- k daily sigma per session "
-    "(compounding), sigma = std of the last 63 daily returns; 1w = 5, 1m = 21 sessions",
+    "tapes": "over h sessions (1w = 5, 1m = 21) each asset drifts 0 (flat) or +/- k sigma "
+    "sqrt(h) (up/down) in log price plus block-bootstrapped standardised daily shocks; vol "
+    "rises in the down tape and eases in the up tape; sigma = std of the last 63 daily "
+    "returns; a tape's flow is the mean over its paths (definition: params.tape)",
     "monte_carlo": "moving-block bootstrap (block 5 sessions) of the last 2520 sessions of "
     "daily returns, fixed seed; quantiles q05-q95 of the total flow",
-    "vol_control": "flow = change in aggregate exposure x AUM (AUM fixed); rolling "
-    "estimators subtract the mean, so a steady one-way tape looks calm to them",
+    "vol_control": "flow = change in aggregate exposure x AUM (AUM fixed)",
     "cta": "flow = trades (change in units held x price) summed over the horizon; pivots = "
-    "next-session price where each window's EWMAC (pivots) or TSMOM (tsmom_pivots) "
-    "signal flips; total = all assets with a position",
+    "next-session close where each horizon's trend filter flips (trigger levels); "
+    "crossover_pivots / tsmom_pivots = where each window's EWMAC / TSMOM signal flips; "
+    "equities = global equities: carried equity indices scaled to the equity class of a "
+    "many-market book; total = all carried assets",
     "buybacks": "blackout_share = share of S&P 500 companies in blackout (0-1); demand in "
     "USD bn per session; 1w/1m = sum over the next 5/21 sessions of the known calendar",
     "stops": "round numbers, recent swing highs/lows and CTA S&P 500 pivots within 5% of "
@@ -93,6 +100,10 @@ class FlowsDeskResult(Result):
         ``{"1w", "1m"}``: buyback demand over the next 5/21 sessions, USD bn.
     stops
         Candidate stop levels near spot (:func:`flowdesk.flows.stops.candidate_levels`).
+    equity_scale
+        Global-equities aggregate / carried equity positions (book weights).
+    stale
+        Stale CTA assets and the date of the position they hold.
     history
         Per session: ``vc_exposure``, ``vc_percentile``, ``cta_sp500_position``,
         ``cta_sp500_pct_of_max``, ``cta_sp500_percentile``, ``cta_net_equity``,
@@ -125,6 +136,8 @@ class FlowsDeskResult(Result):
     daily_sigma: pd.Series
     last_obs: dict[str, pd.Timestamp | None]
     universe: tuple[str, ...]
+    equity_scale: float = float("nan")
+    stale: dict[str, pd.Timestamp] = field(default_factory=dict)
     asset: str | None = None
     notes: tuple[str, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
@@ -138,19 +151,50 @@ class FlowsDeskResult(Result):
         entry = self.cta_snapshot["assets"].get(asset)
         if entry is not None:
             return entry
-        empty = dict.fromkeys(("short", "medium", "6m", "long"))
+        windows = dict.fromkeys(("short", "medium", "6m", "long"))
         reason = f"no observations published by {self.asof:%Y-%m-%d}"
         return {"price": None, "position": None, "position_pct": None, "percentile": None,
-                "position_bn": dict.fromkeys(_CASES), "pivots": empty,
-                "tsmom_pivots": dict(empty), "reason": reason}
+                "position_bn": dict.fromkeys(_CASES), "pivots": dict.fromkeys(_PIVOTS),
+                "pivot_distance_pct": dict.fromkeys(_PIVOTS),
+                "pivot_distance_sigma": dict.fromkeys(_PIVOTS),
+                "crossover_pivots": windows, "tsmom_pivots": dict(windows), "stale": False,
+                "last_obs": None, "reason": reason}
+
+    @property
+    def equity_assets(self) -> list[str]:
+        """Carried equity indices behind the ``equities`` aggregate."""
+        return [a for a in self.cta.model.equity_assets if a in self.cta.assets]
 
     def _cta_flows_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = self.cta_flows.to_dict()
         missing = {tape: dict.fromkeys(_CASES) for tape in _TAPES}
+        held = {tape: dict.fromkeys(_CASES, 0.0) for tape in _TAPES}  # stale: no trades
         for entry in out.values():
             by_asset = entry["by_asset"]
-            entry["by_asset"] = {a: by_asset.get(a, missing) for a in self.shown_assets}
+            full = {a: by_asset.get(a, held if a in self.stale else missing)
+                    for a in self.universe}
+            entry["equities"] = {
+                tape: {c: _scaled_sum([full[a][tape][c] for a in self.equity_assets],
+                                      self.equity_scale) for c in _CASES}
+                for tape in _TAPES
+            }
+            entry["by_asset"] = {a: full[a] for a in self.shown_assets}
         return out
+
+    def _equities(self) -> dict[str, Any]:
+        held = self.cta.held_position()
+        position = _scaled_sum([held[a] for a in self.equity_assets], self.equity_scale)
+        pct = self.history["cta_net_equity_percentile"].iloc[-1]
+        return {
+            "position": position,
+            "position_bn": self.cta.aum.dollars(position).to_dict(),
+            "percentile": None if pd.isna(pct) else float(pct),
+            "carried": list(self.equity_assets),
+            "scale": self.equity_scale,
+            "scope": "global equities: the carried equity indices scaled to the whole equity "
+                     "class of a many-market trend book (markets not carried proxied by "
+                     "them, per unit of risk weight)",
+        }
 
     def _payload(self, **options: Any) -> dict[str, Any]:
         """The desk output behind :meth:`~flowdesk.results.Result.to_dict`.
@@ -178,6 +222,11 @@ class FlowsDeskResult(Result):
         cta_out = {key: cta[key] for key in ("net_equity_exposure", "net_equity_bn",
                                              "gross_exposure", "ex_ante_vol", "aum_bn")}
         cta_out["net_equity_percentile"] = self.history["cta_net_equity_percentile"].iloc[-1]
+        cta_out["equities"] = self._equities()
+        cta_out["trigger_filters"] = cta["trigger_filters"]
+        cta_out["book"] = (self.cta.model.book.to_dict(self.cta.assets)
+                           if self.cta.model.book is not None else None)
+        cta_out["stale"] = dict(self.stale)
         cta_out["assets"] = {a: self._asset_entry(a) for a in self.shown_assets}
         cta_out["daily_sigma"] = {a: self.daily_sigma.get(a, np.nan) for a in self.shown_assets}
         cta_out["flows"] = self._cta_flows_dict()
@@ -191,29 +240,44 @@ class FlowsDeskResult(Result):
         }
 
     def to_frame(self) -> pd.DataFrame:
-        """The desk table: one row per actor, flows in USD bn by AUM case.
+        """The desk table: one row per actor and CTA asset, flows in USD bn by AUM case.
 
-        Columns: ``actor``, ``measure``, ``value``, ``unit``, ``percentile``,
-        ``pivot_short``/``pivot_medium``/``pivot_long`` (EWMAC, price units), then
+        Rows: ``Vol-control``, ``CTA equities`` (global-equities aggregate), ``CTA <id>``
+        per asset (the S&P 500 first), ``CTA (all assets)``, ``Buybacks``. Columns:
+        ``measure``, ``value``, ``unit``, ``position_bn`` (base), ``percentile``,
+        ``price``, ``position_pct``, ``pivot_{short|medium|long}`` (trigger levels, price units) and
+        ``dist_{short|medium|long}`` (percent of price), ``stale``, then
         ``{1w|1m}_{flat|up|down}_{low|base|high}`` and ``{1w|1m}_mc_{q05|q95}`` (base).
         """
         d = self.to_dict()
         vc, cta, bb = d["vol_control"], d["cta"], d["buybacks"]
         calendar = {h: {t: {"base": bb["flows_bn"][h]} for t in _TAPES} for h in _HORIZONS}
-        specs: list[tuple[str, str, Any, Any, dict[str, Any], dict[str, Any]]] = [
-            ("Vol-control", "aggregate exposure", vc["exposure"], vc["percentile"], {},
-             vc["flows"]),
-            ("CTA (all assets)", "net equity exposure", cta["net_equity_exposure"],
-             cta["net_equity_percentile"], {}, cta["flows"])]
-        specs += [(f"CTA {a}", "position", e["position"], e["percentile"], e["pivots"],
-                   {h: cta["flows"][h]["by_asset"][a] for h in _HORIZONS})
-                  for a, e in cta["assets"].items()]
-        specs.append(("Buybacks", "blackout share", bb["blackout_share"], None, {}, calendar))
+        eq = cta["equities"]
+        specs: list[tuple[str, str, Any, Any, Any, dict[str, Any], dict[str, Any]]] = [
+            ("Vol-control", "aggregate exposure", vc["exposure"], vc["exposure_bn"]["base"],
+             vc["percentile"], {}, vc["flows"]),
+            ("CTA equities", "global equities position", eq["position"],
+             eq["position_bn"]["base"], eq["percentile"], {},
+             {h: cta["flows"][h]["equities"] for h in _HORIZONS})]
+        order = sorted(cta["assets"], key=lambda a: a != "SP500")
+        specs += [(f"CTA {a}", "position", cta["assets"][a]["position"],
+                   cta["assets"][a]["position_bn"]["base"], cta["assets"][a]["percentile"],
+                   cta["assets"][a], {h: cta["flows"][h]["by_asset"][a] for h in _HORIZONS})
+                  for a in order]
+        specs.append(("CTA (all assets)", "net equity exposure", cta["net_equity_exposure"],
+                      cta["net_equity_bn"]["base"], cta["net_equity_percentile"], {},
+                      cta["flows"]))
+        specs.append(("Buybacks", "blackout share", bb["blackout_share"], None, None, {},
+                      calendar))
         rows = {}
-        for actor, measure, value, pct, pivots, flows in specs:
+        for actor, measure, value, dollars, pct, entry, flows in specs:
             unit = "share of companies (0-1)" if actor == "Buybacks" else "fraction of AUM"
-            row = {"measure": measure, "value": value, "unit": unit, "percentile": pct}
-            row |= {f"pivot_{p}": pivots.get(p) for p in _PIVOTS}
+            row = {"measure": measure, "value": value, "unit": unit, "position_bn": dollars,
+                   "percentile": pct, "price": entry.get("price"),
+                   "position_pct": entry.get("position_pct")}
+            row |= {f"pivot_{p}": entry.get("pivots", {}).get(p) for p in _PIVOTS}
+            row |= {f"dist_{p}": entry.get("pivot_distance_pct", {}).get(p) for p in _PIVOTS}
+            row["stale"] = float(bool(entry.get("stale")))
             for h in _HORIZONS:
                 row |= {f"{h}_{t}_{c}": flows[h][t].get(c) for t in _TAPES for c in _CASES}
                 mc = flows[h].get("monte_carlo", {})
@@ -225,7 +289,7 @@ class FlowsDeskResult(Result):
         return frame
 
     def summary(self) -> str:
-        """Desk-style text: positioning, pivots and flows with bands, units and conventions."""
+        """Desk-style text: who must trade, the per-asset CTA table, units and conventions."""
         d = self.to_dict()
         frame = self.to_frame()
 
@@ -237,34 +301,58 @@ class FlowsDeskResult(Result):
             band = "" if pd.isna(lo) else f" [{lo:+,.1f}, {hi:+,.1f}]"
             return "n/a" if pd.isna(base) else f"{base:+,.1f}{band}"
 
-        rows = list(frame.iterrows())
-        table = pd.DataFrame({
-            "position": [num(r["value"], "+.3f") for _, r in rows],
-            "pctile": [num(r["percentile"], ".0f") for _, r in rows],
-            "pivots s/m/l": [" / ".join(num(r[f"pivot_{p}"], ",.0f") for p in _PIVOTS)
-                             if r["measure"] == "position" else "" for _, r in rows],
-            **{f"{h} {t}": [cell(r, h, t) for _, r in rows] for h in _HORIZONS for t in _TAPES},
-        }, index=frame.index)
+        def level(row: pd.Series, p: str) -> str:
+            lv, dist = row[f"pivot_{p}"], row[f"dist_{p}"]
+            return "n/a" if pd.isna(lv) else f"{lv:,.4g} ({dist:+.1f}%)"
+
+        actors = ["Vol-control", "CTA equities", "CTA SP500", "CTA (all assets)", "Buybacks"]
+        who = frame.loc[[a for a in actors if a in frame.index]]
+        who_table = pd.DataFrame({
+            "measure": who["measure"],
+            "value": [num(v, "+.3f") for v in who["value"]],
+            "USD bn": [num(v, "+,.1f") for v in who["position_bn"]],
+            "pctile": [num(v, ".0f") for v in who["percentile"]],
+            **{f"{h} {t}": [cell(r, h, t) for _, r in who.iterrows()]
+               for h in _HORIZONS for t in _TAPES},
+        }, index=who.index)
+        assets = frame.loc[[i for i in frame.index
+                            if i == "CTA equities" or (i.startswith("CTA ") and i not in
+                                                        ("CTA (all assets)",))]]
+        asset_table = pd.DataFrame({
+            "price": [num(v, ",.4g") for v in assets["price"]],
+            "USD bn": [num(v, "+,.1f") for v in assets["position_bn"]],
+            "% max": [num(v, "+.0f") for v in assets["position_pct"]],
+            "pctile": [num(v, ".0f") for v in assets["percentile"]],
+            **{p: [level(r, p) for _, r in assets.iterrows()] for p in _PIVOTS},
+            **{f"{h} {t}": [num(r[f"{h}_{t}_base"], "+,.1f") for _, r in assets.iterrows()]
+               for h in _HORIZONS for t in _TAPES},
+        }, index=[i.removeprefix("CTA ") + (" (stale)" if r["stale"] else "")
+                  for i, r in assets.iterrows()])
         vc, bb = d["vol_control"], d["buybacks"]
+        filters = ", ".join(f"{k} {v}" for k, v in d["cta"]["trigger_filters"].items())
         lines = [
             f"Flows desk as of {self.asof:%Y-%m-%d} (S&P 500 {self.spot:,.2f} on "
             f"{self.session:%Y-%m-%d})",
             f"Vol-control exposure {num(vc['exposure'], '.3f')} of AUM (percentile "
-            f"{num(vc['percentile'], '.0f')}); CTA net equity "
-            f"{num(d['cta']['net_equity_exposure'], '+.3f')} of AUM; buybacks: "
+            f"{num(vc['percentile'], '.0f')}); CTA global equities "
+            f"{num(d['cta']['equities']['position_bn']['base'], '+,.0f')} USD bn; buybacks: "
             f"{num(bb['blackout_share'], '.0%')} of companies in blackout, demand "
             f"{num(bb['daily_demand_bn'], '.2f')} USD bn/session, next window change "
             f"{bb['next_change']}.",
-            "Position = fraction of AUM (buybacks: blackout share); flows in USD bn, base "
-            "[low AUM, high AUM]; positive = buying.",
+            "Flows in USD bn, base [low AUM, high AUM]; positive = buying.",
             "",
-            table.to_string(),
+            "Who must trade",
+            who_table.to_string(),
             "",
+            f"CTA by asset (trigger levels: price vs trend filter, {filters}; distance in % "
+            "of price; flows base case, USD bn)",
+            asset_table.to_string(),
+            "",
+            f"Tapes: {self.cta_flows.tape.describe()}.",
             *(f"{k}: {v}" for k, v in CONVENTIONS.items()),
         ]
         lines += notes_lines(self.notes)
         return "\n".join(lines)
-
 
 
 class FlowsDesk:
@@ -274,8 +362,8 @@ class FlowsDesk:
     ----------
     n_paths
         Monte Carlo paths per book.
-    sigmas_per_day
-        Size of the up/down tapes in daily sigmas per session.
+    tape
+        Tape definition; default from settings (``tape_*``).
     seed
         Monte Carlo seed (fixed, so estimates are reproducible).
     vol_control, cta, buybacks
@@ -284,24 +372,21 @@ class FlowsDesk:
     """
 
     def __init__(
-        self, *, n_paths: int = 2000, sigmas_per_day: float = 1.0, seed: int = 0,
+        self, *, n_paths: int = 2000, tape: TapeSpec | None = None, seed: int = 0,
         vol_control: VolControl | None = None, cta: CTA | None = None,
         buybacks: Buybacks | None = None,
     ) -> None:
         if isinstance(n_paths, bool) or not isinstance(n_paths, int) or n_paths < 1:
             raise ConfigError(f"n_paths must be a positive integer, got {n_paths!r}")
-        if not (np.isfinite(sigmas_per_day) and 0 < sigmas_per_day < 10):
-            raise ConfigError(f"sigmas_per_day must be in (0, 10), got {sigmas_per_day!r}")
         self.n_paths = n_paths
-        self.sigmas_per_day = float(sigmas_per_day)
+        self.tape = tape
         self.seed = int(seed)
         self.vol_control = vol_control
         self.cta = cta
         self.buybacks = buybacks
 
     def __repr__(self) -> str:
-        return (f"FlowsDesk(n_paths={self.n_paths}, sigmas_per_day={self.sigmas_per_day:g}, "
-                f"seed={self.seed})")
+        return f"FlowsDesk(n_paths={self.n_paths}, tape={self.tape!r}, seed={self.seed})"
 
     def estimate(
         self, asof: DateLike | None = None, *, asset: str | None = None,
@@ -332,7 +417,9 @@ class FlowsDesk:
         from flowdesk.data.asof import resolve_asof
         from flowdesk.flows.buybacks import Buybacks
         from flowdesk.flows.cta import CTA, CTA_UNIVERSE, align_to_sessions
-        from flowdesk.flows.scenarios import project
+        from flowdesk.flows.cta_triggers import trigger_filters
+        from flowdesk.flows.cta_weights import DEFAULT_BOOK
+        from flowdesk.flows.scenarios import TapeSpec, project
         from flowdesk.flows.stops import candidate_levels
         from flowdesk.flows.volcontrol import VolControl
 
@@ -355,9 +442,14 @@ class FlowsDesk:
                              "left out of the book.")
         panel = align_to_sessions(raw, sp.index)
 
-        vc = (self.vol_control or VolControl(aum=_aum(cfg, "volcontrol"))).fit(sp)
-        cta_model = self.cta or CTA(aum=_aum(cfg, "cta"))
+        vc = (self.vol_control or VolControl(aum=_aum(cfg, "volcontrol"),
+                                             demean=cfg.volcontrol_demean)).fit(sp)
+        cta_model = self.cta or CTA(
+            aum=_aum(cfg, "cta"), book=DEFAULT_BOOK.with_scale(cfg.cta_uncarried_weight_scale),
+            triggers=trigger_filters(cfg.cta_trigger_filter, cfg.cta_trigger_windows))
         cta = cta_model.fit(panel)
+        tape = self.tape or TapeSpec(k=cfg.tape_k, shocks=cfg.tape_shocks,  # type: ignore[arg-type]
+                                     vol_up=cfg.tape_vol_up, vol_down=cfg.tape_vol_down)
         bb_model = self.buybacks or Buybacks(annual_bn=cfg.buyback_annual_bn)
         day = pd.Timedelta(days=1)
         ahead = nyse_sessions(session + day, session + _AHEAD_DAYS * day)
@@ -373,8 +465,7 @@ class FlowsDesk:
                  aum: AumBand) -> ScenarioFlows:
             return project(along, now, tuple(assets), panel.iloc[-1][assets].to_numpy(),
                            sigma[assets].to_numpy(), returns[assets].to_numpy(), aum,
-                           sigmas_per_day=self.sigmas_per_day, n_paths=self.n_paths,
-                           seed=self.seed)
+                           tape=tape, n_paths=self.n_paths, seed=self.seed)
 
         vc_flows = book(vc.positions_along, vc.exposure["aggregate"].iloc[-1:].to_numpy(),
                         ["SP500"], vc.aum)
@@ -382,9 +473,15 @@ class FlowsDesk:
         live = [a for a in cta.assets if np.isfinite(last_pos[a]) and np.isfinite(sigma[a])]
         cta_flows = book(_trades_along(cta, live), last_pos[live].to_numpy(), live, cta.aum)
 
+        notes += [f"{who}: {n}" for who, fl in (("Vol-control", vc_flows), ("CTA", cta_flows))
+                  for n in fl.notes]
         cta_snap = cta.latest()
+        stale = {str(a): d for a, d in cta.stale_assets().items()}
         for sid, entry in cta_snap["assets"].items():
-            if entry["reason"]:
+            if sid in stale:
+                notes.append(f"CTA {sid}: stale, no price on {session:%Y-%m-%d}; it keeps its "
+                             f"position of {stale[sid]:%Y-%m-%d} with no trades projected.")
+            elif entry["reason"]:
                 reason = entry["reason"]
                 if obs.get(sid) and reason.startswith("no price on"):
                     # The book carries a price forward a few sessions; name the real
@@ -396,8 +493,8 @@ class FlowsDesk:
                     reason += f"; series last observed {obs[sid]:%Y-%m-%d}"
                 notes.append(f"CTA {sid}: {reason}; position and flows are NaN.")
         sp_entry = cta_snap["assets"]["SP500"]
-        extra = {f"CTA {kind} pivot {h}": v
-                 for kind, key in (("EWMAC", "pivots"), ("TSMOM", "tsmom_pivots"))
+        extra = {f"CTA {kind} {h}": v
+                 for kind, key in (("trigger", "pivots"), ("TSMOM pivot", "tsmom_pivots"))
                  for h, v in sp_entry[key].items() if v is not None}
         stops = candidate_levels(sp, session, extra_levels=extra)
         minp = cta_model.percentile_min_periods
@@ -421,11 +518,21 @@ class FlowsDesk:
             buyback_flows={"1w": float(demand.iloc[:5].sum()),
                            "1m": float(demand.iloc[:21].sum())},
             stops=stops, history=history, daily_sigma=sigma, last_obs=obs,
-            universe=universe, asset=chosen, notes=tuple(notes),
-            params={"n_paths": self.n_paths, "sigmas_per_day": self.sigmas_per_day,
+            universe=universe,
+            equity_scale=(cta_model.book.sector_scale("equity", cta.assets)
+                          if cta_model.book is not None else 1.0),
+            stale=stale, asset=chosen, notes=tuple(notes),
+            params={"n_paths": self.n_paths, "tape": tape.to_dict(),
                     "seed": self.seed, "sigma_window": SIGMA_WINDOW, "mc_sessions": MC_SESSIONS,
                     "mc_block": 5},
         )
+
+
+def _scaled_sum(values: list[Any], scale: float) -> float | None:
+    """``scale x sum(values)``; None when any value is missing (never a partial total)."""
+    if not values or any(v is None or not np.isfinite(v) for v in values):
+        return None
+    return float(scale * sum(values))
 
 
 def _check_asset(asset: str | None, universe: tuple[str, ...]) -> str | None:

@@ -9,10 +9,13 @@ vol triggers live in :mod:`flowdesk.flows.volcontrol_trigger`.
 Conventions
 -----------
 * Daily log returns ``r_t = log(P_t / P_{t-1})`` of the S&P 500 close; estimates
-  annualised with ``sqrt(252)``: ``close21``/``close63`` = ``r.rolling(n).std()``
-  (ddof 1, mean included), ``ewma94`` = RiskMetrics ``s2_t = 0.94 s2_{t-1} + 0.06 r_t**2``
-  (zero mean, seeded with the first squared return, reported after 63 returns),
-  ``max21_63`` = the larger of the two rolling estimates.
+  annualised with ``sqrt(252)``: ``close21``/``close63`` = ``sqrt((r**2).rolling(n).mean())``,
+  zero mean (RMS), as the published risk-control index methodologies compute realised
+  volatility, so a steady one-way tape is volatile to them (``demean=True``, setting
+  ``volcontrol_demean``: the older ``r.rolling(n).std()``, ddof 1, mean subtracted);
+  ``ewma94`` = RiskMetrics ``s2_t = 0.94 s2_{t-1} + 0.06 r_t**2`` (zero mean, seeded
+  with the first squared return, reported after 63 returns), ``max21_63`` = the larger
+  of the two rolling estimates.
 * A cohort's *target* at ``t`` uses closes up to ``t``; with lag ``L`` the *exposure
   held* at the close of ``t`` is the target of ``t - L``. Exposures are fractions of
   AUM; ``aggregate`` is the AUM-weighted exposure.
@@ -66,9 +69,10 @@ _MAX_LAG = 5
 CONVENTIONS = (
     "Exposure w = min(cap, target vol / estimated vol) as a fraction of AUM; 'aggregate' "
     "is the AUM-weighted exposure of the cohorts. Volatility: daily log returns of the "
-    "S&P 500 close, annualised with sqrt(252); close21/close63 = rolling std (ddof 1), "
+    "S&P 500 close, annualised with sqrt(252); close21/close63 = rolling RMS (zero mean), "
     "ewma94 = RiskMetrics EWMA (lambda 0.94, zero mean), max21_63 = max of the two "
-    "rolling estimates. Lag L: the exposure held at the close of t is the target "
+    "rolling estimates (setting volcontrol_demean: mean-subtracted rolling std). Lag L: "
+    "the exposure held at the close of t is the target "
     "computed from closes up to t-L. Flow = change in held exposure x AUM (AUM fixed), "
     "USD bn; positive = buying; low/base/high are AUM scenarios. Percentile (0-100) ranks "
     "the aggregate exposure against its own history since the percentile start, point "
@@ -195,7 +199,7 @@ class VolControlResult(Result):
         Daily log returns of the S&P 500 (first row NaN).
     prices
         The S&P 500 closes the model was fitted on.
-    cohorts, aum, percentile_start
+    cohorts, aum, percentile_start, demean
         The model's options.
     """
 
@@ -210,6 +214,7 @@ class VolControlResult(Result):
     cohorts: tuple[VolCohort, ...]
     aum: AumBand
     percentile_start: pd.Timestamp
+    demean: bool = False
 
     @property
     def asof(self) -> pd.Timestamp:
@@ -354,6 +359,9 @@ class VolControl:
         Industry AUM band, USD bn; default from settings (``volcontrol_aum_*``).
     percentile_start
         First date of the history the aggregate exposure is ranked against.
+    demean
+        Subtract the window mean in the rolling estimators (the pre-issue-13 behaviour);
+        default zero mean (RMS), as risk-control index methodologies do.
 
     Notes
     -----
@@ -366,8 +374,10 @@ class VolControl:
         *,
         aum: AumBand | None = None,
         percentile_start: Any = "1990-01-01",
+        demean: bool = False,
     ) -> None:
         self.cohorts = _check_cohorts(cohorts)
+        self.demean = bool(demean)
         if aum is None:
             from flowdesk.config import get_settings
 
@@ -419,7 +429,7 @@ class VolControl:
         panel = np.ascontiguousarray(close.to_numpy()[:, None])
         rets = np.empty_like(panel)
         kernels.lagged_return_into(panel, 1, True, rets)
-        var = daily_variances(rets)
+        var = daily_variances(rets, demean=self.demean)
         vols = {k: annualised(v[:, 0]) for k, v in var.items()}
         vols["max21_63"] = estimator_vol("max21_63", vols)
         targets = [cohort_target(c, vols[c.estimator]) for c in self.cohorts]
@@ -441,6 +451,7 @@ class VolControl:
             cohorts=self.cohorts,
             aum=self.aum,
             percentile_start=self.percentile_start,
+            demean=self.demean,
         )
 
     def _percentile(self, aggregate: pd.Series) -> pd.Series:

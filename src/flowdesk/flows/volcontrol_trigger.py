@@ -12,7 +12,10 @@ that a fit and a continuation run exactly the same arithmetic:
 
   - rolling ``n``-day variance with the oldest return dropping out, the ``k = n - 1``
     retained returns having mean ``m`` and sum of squared deviations ``S``:
-    ``var(x) = (S + k / (k + 1) * (x - m)**2) / k`` (Welford; minimum at ``x = m``);
+    ``var(x) = (S + k / (k + 1) * (x - m)**2) / k`` (Welford; minimum at ``x = m``).
+    The default zero-mean (RMS) estimator ``var(x) = (Q + x**2) / n``, ``Q`` the sum
+    of the retained squares, is the same line with ``m = 0`` and ``S = Q k / n``
+    (then ``S / k + x**2 / (k + 1) = Q / n + x**2 / n``), so one solver serves both;
   - EWMA: ``var(x) = 0.94 var_T + 0.06 x**2`` (minimum at ``x = 0``).
 
   Every estimate is non-decreasing in ``x`` above the largest of these minima and
@@ -122,6 +125,10 @@ class FittedVolControl(Protocol):
     def aum(self) -> AumBand:
         """Industry AUM band, USD bn."""
 
+    @property
+    def demean(self) -> bool:
+        """Whether the rolling estimators subtract the window mean (default: zero mean)."""
+
 
 def locate_session(sessions: pd.DatetimeIndex, asof: Any | None) -> pd.Timestamp:
     """The last of ``sessions`` on or before ``asof`` (``None``: the last one).
@@ -184,18 +191,27 @@ def base_estimators(cohorts: Iterable[Cohort]) -> set[str]:
 
 
 def daily_variances(
-    log_returns: np.ndarray, needed: Iterable[str] = ("close21", "close63", "ewma94")
+    log_returns: np.ndarray,
+    needed: Iterable[str] = ("close21", "close63", "ewma94"),
+    demean: bool = False,
 ) -> dict[str, np.ndarray]:
     """Daily variances of the base estimators down each column of a returns panel.
 
-    ``close21``/``close63`` equal ``pd.DataFrame(r).rolling(n).var()``; ``ewma94``
+    ``close21``/``close63`` are zero-mean, as risk-control index methodologies
+    define realised variance: ``(pd.DataFrame(r)**2).rolling(n).mean()``; with
+    ``demean`` they are ``pd.DataFrame(r).rolling(n).var()`` (ddof 1). ``ewma94``
     equals ``pd.DataFrame(r**2).ewm(alpha=0.06, adjust=False, min_periods=63).mean()``.
     """
     out: dict[str, np.ndarray] = {}
+    squares = None if demean else np.square(log_returns)
     for name, window in WINDOWS.items():
         if name in needed:
             out[name] = np.empty_like(log_returns)
-            kernels.rolling_var_into(log_returns, window, window, 1, out[name])
+            if squares is None:
+                kernels.rolling_var_into(log_returns, window, window, 1, out[name])
+            else:
+                kernels.rolling_sum_into(squares, window, window, out[name])
+                out[name] /= window
     if "ewma94" in needed:
         out["ewma94"] = np.empty_like(log_returns)
         alpha = 1.0 - EWMA_LAMBDA
@@ -273,7 +289,7 @@ def _path_vols(
             panel = np.empty((keep + horizon, n_paths))
             panel[:keep] = hist[-keep:, None]
             panel[keep:] = path_r
-            vols[name] = annualised(daily_variances(panel, (name,))[name][keep:])
+            vols[name] = annualised(daily_variances(panel, (name,), result.demean)[name][keep:])
     if "ewma94" in needed:
         # An adjust=False EWMA seeded with the fitted state repeats fit's recursion.
         x = np.empty((horizon + 1, n_paths))
@@ -542,8 +558,11 @@ def _state(result: FittedVolControl, pos: int, max_move: float) -> _OneDay:
     windows = {}
     for name, window in WINDOWS.items():
         kept = hist[len(hist) - (window - 1) :]
-        mean = float(np.mean(kept))
-        windows[name] = (mean, float(np.sum((kept - mean) ** 2)), window - 1)
+        if result.demean:
+            mean = float(np.mean(kept))
+            windows[name] = (mean, float(np.sum((kept - mean) ** 2)), window - 1)
+        else:  # zero mean: m = 0, S = Q k / n (module docstring)
+            windows[name] = (0.0, float(np.sum(kept**2)) * (window - 1) / window, window - 1)
     close = float(result.prices.iloc[pos])
     return _OneDay(
         tuple(result.cohorts), targets, windows, ewma, close, result.aum.base_bn, max_move

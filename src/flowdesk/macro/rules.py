@@ -190,28 +190,36 @@ def _evaluate(v: Evidence, cond: Condition) -> tuple[bool | None, str]:
     return holds, f"{shown} {cond.op}: {str(holds).lower()}"
 
 
-def all_of(claim: str, *conds: Condition) -> Callable[[Evidence], Check]:
-    """A check that holds when every condition holds (unknown if one is unknown)."""
+def _three_valued(
+    claim: str, conds: Sequence[Condition], decisive: bool
+) -> Callable[[Evidence], Check]:
+    """A check joining ``conds`` in three-valued (Kleene) logic.
+
+    ``decisive`` is the outcome one known condition settles alone (``False``
+    for "and", ``True`` for "or"). Otherwise the check has the other outcome
+    when every condition is known, and is unknown (``None``) when one is not.
+    """
 
     def run(v: Evidence) -> Check:
         results = [_evaluate(v, c) for c in conds]
         known = [h for h, _ in results if h is not None]
-        holds = False if False in known else (True if len(known) == len(results) else None)
+        if decisive in known:
+            holds: bool | None = decisive
+        else:
+            holds = (not decisive) if len(known) == len(results) else None
         return Check(claim, holds, "; ".join(dict.fromkeys(text for _, text in results)))
 
     return run
+
+
+def all_of(claim: str, *conds: Condition) -> Callable[[Evidence], Check]:
+    """A check that holds when every condition holds (unknown if one is unknown)."""
+    return _three_valued(claim, conds, decisive=False)
 
 
 def any_of(claim: str, *conds: Condition) -> Callable[[Evidence], Check]:
     """A check that holds when some condition holds (unknown if none holds and one is unknown)."""
-
-    def run(v: Evidence) -> Check:
-        results = [_evaluate(v, c) for c in conds]
-        known = [h for h, _ in results if h is not None]
-        holds = True if True in known else (False if len(known) == len(results) else None)
-        return Check(claim, holds, "; ".join(dict.fromkeys(text for _, text in results)))
-
-    return run
+    return _three_valued(claim, conds, decisive=True)
 
 
 def decide(

@@ -174,6 +174,15 @@ def build_theses(capex_tickers: Sequence[str] = DEFAULT_CAPEX_TICKERS) -> tuple[
             desc: str, extra: Any = None) -> Indicator:
         return Indicator(id, title, unit, inputs, fn, freq, desc, extra)
 
+    def level(id: str, title: str, unit: str, series: str, freq: Any) -> Indicator:
+        # The indicator is one series as published.
+        return ind(id, title, unit, (series,), tf.level, freq, f"{series} level.")
+
+    def yoy(id: str, title: str, series: str) -> Indicator:
+        # The indicator is the 12-month percent change of one monthly series.
+        return ind(id, title, "percent", (series,), tf.yoy, "monthly",
+                   f"{series}, 12-month percent change.")
+
     capex_growth = ind("capex_growth", "AI capex growth", "percent", (cx,),
                        partial(tf.capex_growth, tickers=tk), "annual",
                        f"Year-on-year growth of {names} capex by calendar year.")
@@ -198,8 +207,7 @@ def build_theses(capex_tickers: Sequence[str] = DEFAULT_CAPEX_TICKERS) -> tuple[
             ind("gdp_growth_ex_capex", "Nominal GDP growth without AI capex", "percent",
                 (cx, "GDP"), partial(tf.gdp_ex_capex_growth, tickers=tk), "annual",
                 "Growth of (GDP - AI capex), calendar years."),
-            ind("payrolls_yoy", "Nonfarm payrolls, year-on-year", "percent", ("PAYEMS",), tf.yoy,
-                "monthly", "PAYEMS, 12-month percent change."),
+            yoy("payrolls_yoy", "Nonfarm payrolls, year-on-year", "PAYEMS"),
             ind("unrate", "Unemployment rate (U-3)", "percent", ("UNRATE",), tf.level, "monthly",
                 "UNRATE level; change over 1 year in pp."),
             ind("bea_ai_investment", "BEA IT equipment + software investment, % of GDP",
@@ -221,10 +229,9 @@ def build_theses(capex_tickers: Sequence[str] = DEFAULT_CAPEX_TICKERS) -> tuple[
                 ("NDX", "SP500"), tf.relative_return, "daily",
                 "100 x ((NDX/NDX_1y ago) / (SPX/SPX_1y ago) - 1)."),
             profits,
-            ind("participation", "Labour force participation, 16+", "percent", ("CIVPART",),
-                tf.level, "monthly", "CIVPART level."),
-            ind("u6", "U-6 underemployment rate", "percent", ("U6RATE",), tf.level, "monthly",
-                "U6RATE level."),
+            level("participation", "Labour force participation, 16+", "percent", "CIVPART",
+                  "monthly"),
+            level("u6", "U-6 underemployment rate", "percent", "U6RATE", "monthly"),
             consumer,
         ),
         ("ndx_vs_spx", "u6"),
@@ -237,12 +244,11 @@ def build_theses(capex_tickers: Sequence[str] = DEFAULT_CAPEX_TICKERS) -> tuple[
             ind("youth_gap", "Participation gap: age 20-24 minus 25-54", "percentage points",
                 ("LNS11300036", "LNS11300060"), tf.difference, "monthly",
                 "LNS11300036 - LNS11300060."),
-            ind("older_participation", "Participation, age 55+", "percent", ("LNS11324230",),
-                tf.level, "monthly", "LNS11324230 level."),
-            ind("saving_rate", "Personal saving rate", "percent", ("PSAVERT",), tf.level,
-                "monthly", "PSAVERT level."),
-            ind("cc_delinquency", "Credit-card delinquency rate", "percent", ("DRCCLACBS",),
-                tf.level, "quarterly", "DRCCLACBS level."),
+            level("older_participation", "Participation, age 55+", "percent", "LNS11324230",
+                  "monthly"),
+            level("saving_rate", "Personal saving rate", "percent", "PSAVERT", "monthly"),
+            level("cc_delinquency", "Credit-card delinquency rate", "percent", "DRCCLACBS",
+                  "quarterly"),
             ind("housing_affordability", "Mortgage payment on median house, % of income",
                 "% of income", ("MORTGAGE30US", "MSPUS", "MEHOINUSA646N"),
                 tf.housing_affordability, "quarterly",
@@ -262,16 +268,14 @@ def build_theses(capex_tickers: Sequence[str] = DEFAULT_CAPEX_TICKERS) -> tuple[
             ind("electricity_real", "Electricity CPI minus headline CPI, YoY",
                 "percentage points", ("CUSR0000SEHF01", "CPIAUCSL"), tf.real_inflation,
                 "monthly", "YoY of CPI electricity minus YoY of CPI all items."),
-            ind("kwh_price_yoy", "Average price per kWh, YoY", "percent", ("APU000072610",),
-                tf.yoy, "monthly", "APU000072610, 12-month percent change."),
+            yoy("kwh_price_yoy", "Average price per kWh, YoY", "APU000072610"),
             ind("power_output_yoy", "Electric power output, YoY (12-month average)", "percent",
                 ("IPG2211S",), tf.power_output_yoy, "monthly",
                 "IPG2211S 12-month average, year-on-year."),
             ind("capex_vs_power", "AI capex growth minus power output growth",
                 "percentage points", (cx, "IPG2211S"), partial(tf.capex_vs_power, tickers=tk),
                 "annual", "Calendar-year growth of AI capex minus growth of mean power output."),
-            ind("copper_yoy", "Copper price, YoY", "percent", ("PCOPPUSDM",), tf.yoy, "monthly",
-                "PCOPPUSDM, 12-month percent change."),
+            yoy("copper_yoy", "Copper price, YoY", "PCOPPUSDM"),
             ind("crude_yoy", "WTI crude, YoY (monthly average)", "percent", ("DCOILWTICO",),
                 tf.monthly_mean_yoy, "monthly", "Monthly mean of DCOILWTICO, 12-month change."),
         ),
@@ -293,8 +297,7 @@ def build_theses(capex_tickers: Sequence[str] = DEFAULT_CAPEX_TICKERS) -> tuple[
             ind("treasury_rrp_52w", "Treasury + reverse-repo contribution, 52 weeks",
                 "USD bn", ("NETLIQ", "WALCL"), partial(tf.treasury_rrp_change, weeks=52),
                 "weekly", "Change of -(TGA + RRP) = NETLIQ - WALCL/1000 over 52 weeks."),
-            ind("m2_yoy", "M2 money stock, YoY", "percent", ("M2SL",), tf.yoy, "monthly",
-                "M2SL, 12-month percent change."),
+            yoy("m2_yoy", "M2 money stock, YoY", "M2SL"),
             ind("netliq_spx_corr", "Net liquidity vs S&P 500, rolling correlation",
                 "correlation", ("NETLIQ", "SP500"), tf.liquidity_corr, "weekly",
                 "104-week correlation of 4-week log changes (Wednesdays).", tf.liquidity_lead_lag),

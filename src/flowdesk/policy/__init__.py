@@ -6,8 +6,9 @@ futures.
 Modules, one concern each: :mod:`~flowdesk.policy.fedwatch` (pure CME engine),
 :mod:`~flowdesk.policy.futures_input` (reading a user's futures CSV),
 :mod:`~flowdesk.policy.proxy`, :mod:`~flowdesk.policy.target`,
-:mod:`~flowdesk.policy.attribution` and :mod:`~flowdesk.policy.model`
-(:class:`FedPolicy`, which loads data and ties them together).
+:mod:`~flowdesk.policy.attribution`, :mod:`~flowdesk.policy.model`
+(:class:`FedPolicy`, which loads data and ties them together) and
+:mod:`~flowdesk.policy.result` (its frozen :class:`FedPolicyResult`).
 """
 
 from __future__ import annotations

@@ -114,7 +114,7 @@ def _ladder_levels(result: FlowsDeskResult) -> list[tuple[str, float, str]]:
     """(column, level, label) of every level the ladder can show."""
     sp = result.cta_snapshot["assets"]["SP500"]
     rows: list[tuple[str, float, str]] = []
-    for key, column in (("pivots", "CTA EWMAC pivots"), ("tsmom_pivots", "CTA TSMOM pivots")):
+    for key, column in (("pivots", "CTA trigger levels"), ("tsmom_pivots", "CTA TSMOM pivots")):
         rows += [(column, float(v), h) for h, v in sp[key].items() if v is not None]
     for stop in result.stops.itertuples():
         if stop.kind != "extra":  # CTA pivots already have their own columns
@@ -145,7 +145,7 @@ def pivot_ladder_figure(result: FlowsDeskResult) -> go.Figure:
     off = [r for r in rows if r not in near and r[0].startswith("CTA")]
     levels = [r[1] for r in near] + [spot * 0.97, spot * 1.03]
     pad = 0.01 * spot
-    colors = {"CTA EWMAC pivots": FLOW_COLORS["cta"], "CTA TSMOM pivots": FLOW_COLORS["cta"],
+    colors = {"CTA trigger levels": FLOW_COLORS["cta"], "CTA TSMOM pivots": FLOW_COLORS["cta"],
               "Stop candidates": FLOW_COLORS["stops"],
               "Vol-control triggers": FLOW_COLORS["vol_control"]}
     fig = go.Figure()
@@ -293,10 +293,11 @@ def cta_book_figure(result: CTAResult, asset: Any, years: float | None = 3.0) ->
                         vertical_spacing=0.05)
     price = result.prices[asset].loc[sl]
     fig.add_trace(go.Scatter(x=price.index, y=price, name=str(asset)), row=1, col=1)
+    filters = {f.name: f.describe() for f in result.model.triggers}
     for name, frame in result.pivots.items():
         line = frame[asset].loc[sl]
-        label = HORIZON_LABELS.get(name, name)
-        fig.add_trace(go.Scatter(x=line.index, y=line, name=f"EWMAC pivot {label}",
+        fig.add_trace(go.Scatter(x=line.index, y=line,
+                                 name=f"{name} trigger ({filters.get(name, name)})",
                                  line={"dash": "dash", "width": 1}), row=1, col=1)
     long_name = max(result.model.windows, key=lambda w: w.lookback).name
     tsp = result.tsmom_pivots[long_name][asset].loc[sl]

@@ -3,8 +3,9 @@
 :class:`VixRegimes` is the model: ``fit(data)`` is pure, ``estimate(asof)``
 loads the series point in time and fits. The pieces live in one module per
 concern: :mod:`~flowdesk.vol.termstructure` (daily inputs, inversion episodes),
-:mod:`~flowdesk.vol.regimes` (thresholds and the rule) and
-:mod:`~flowdesk.vol.forward` (forward returns with block-bootstrap intervals).
+:mod:`~flowdesk.vol.regimes` (thresholds and the rule),
+:mod:`~flowdesk.vol.forward` (forward returns with block-bootstrap intervals) and
+:mod:`~flowdesk.vol.result` (the frozen :class:`VixRegimesResult`).
 
 Units: VIX, VIX3M, VIX9D, VVIX in index points (annualised implied vol, %);
 ratios unitless; drawdowns and returns in percent; realized vol annualised with

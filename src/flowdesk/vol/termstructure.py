@@ -134,10 +134,16 @@ def _percentile(series: pd.Series, min_history: int) -> pd.Series:
     return expanding_percentile(values, min_periods=min_history).reindex(series.index)
 
 
-def _run_length(flag: pd.Series) -> pd.Series:
-    """Consecutive True values ending at each row (0 where False)."""
-    groups = (~flag).cumsum()
-    return flag.astype(int).groupby(groups).cumsum()
+def _inversion_runs(ratio: pd.Series, inversion_ratio: float) -> pd.Series:
+    """Episode number of every inverted session (the module's inversion convention).
+
+    Only sessions with a ratio count: an episode is a run of consecutive
+    inverted ones, and a session without a ratio neither breaks nor extends it.
+    The result is indexed by the inverted sessions, numbers increasing.
+    """
+    known = ratio.dropna()
+    inverted = known > inversion_ratio
+    return (inverted != inverted.shift()).cumsum()[inverted]
 
 
 def term_structure_frame(
@@ -186,11 +192,10 @@ def term_structure_frame(
     out["vvix_pct"] = _percentile(column["VVIX"], min_history).reindex(sessions)
     out["pcr_10d"] = pcr_10d.reindex(sessions)
     out["pcr_pct"] = _percentile(pcr_10d, min_history).reindex(sessions)
-    has_ratio = out["ratio"].notna()
-    inverted = (out["ratio"] > inversion_ratio) & has_ratio
-    out["inverted"] = inverted
-    runs = _run_length(inverted[has_ratio]).reindex(sessions).fillna(0)
-    out["inverted_sessions"] = runs.astype("int64")
+    out["inverted"] = out["ratio"] > inversion_ratio  # False where the ratio is NaN
+    runs = _inversion_runs(out["ratio"], inversion_ratio)
+    sessions_so_far = runs.groupby(runs).cumcount() + 1
+    out["inverted_sessions"] = sessions_so_far.reindex(sessions).fillna(0).astype("int64")
     out.index.name = "date"
     return out
 
@@ -231,8 +236,7 @@ def inversion_episodes(
     ratio = frame["ratio"].dropna()
     if ratio.empty:
         return pd.DataFrame(columns=columns)
-    inverted = ratio > inversion_ratio
-    run_id = (inverted != inverted.shift()).cumsum()[inverted]
+    run_id = _inversion_runs(ratio, inversion_ratio)
     drawdown = frame["drawdown"] if "drawdown" in frame else pd.Series(np.nan, index=frame.index)
     rank = {label: i for i, label in enumerate(severity)}
     rows = []
