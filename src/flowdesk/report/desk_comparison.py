@@ -61,8 +61,10 @@ def comparison_table_html(result: ValidationResult) -> str:
     caption = (
         f"{what[0].upper()}{what[1:]}: {result.n_cases} published desk notes{_desks(result)}, "
         f"{first:%Y-%m-%d} to {last:%Y-%m-%d}{cut}, quoted in public reposts. Each is "
-        "compared with this model run as of the note's date; the model is not tuned to "
-        "these notes point by point. Cases = comparisons used (flat = a published flow under "
+        "compared with this model run as of the note's date. Nothing is tuned to these notes "
+        "point by point; the three trigger-filter windows were chosen on them by the method "
+        "in docs/calibration.md (the same windows whichever case is left out). Cases = "
+        "comparisons used (flat = a published flow under "
         f"{result.flat_tolerance_bn:g} USD bn, left out; n/a = the model gives no figure). "
         "Published figures are bank estimates, not ground truth. "
         "`flowdesk validate` prints every case and figure."

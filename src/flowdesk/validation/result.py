@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from flowdesk.results import Result, notes_lines
-from flowdesk.validation.metrics import FLAT_TOLERANCE_BN, SummaryRow
+from flowdesk.validation.metrics import FLAT_TOLERANCE_BN, SummaryRow, format_number
 
 __all__ = ["DEFINITIONS", "ValidationResult"]
 
@@ -179,9 +179,10 @@ class ValidationResult(Result):
             return text
         if group == "flow":
             return f"{text} ({'agree' if row['agree'] else 'DIFFER'}, {row['ratio']:.1f}x)"
-        error = {"pivot": "+.1f", "position": "+,.0f", "percentile": "+.0f", "blackout": "+.0f"}
+        error = {"pivot": "+.2f", "position": "+,.0f", "percentile": "+.0f", "blackout": "+.0f"}
         unit = row["error_unit"]
-        return f"{text} ({row['error']:{error[group]}}{'' if unit == '%' else ' '}{unit})"
+        shown = format_number(row["error"], error[group], unit if unit == "%" else f" {unit}")
+        return f"{text} ({shown})"
 
     def _tables(self) -> list[str]:
         """The per-case tables: pivots, flows, then positioning and buybacks (– = not published)."""
@@ -233,6 +234,10 @@ class ValidationResult(Result):
                  f"Our figures: {self.model} as of each case date. Published figures: bank "
                  "desk estimates quoted in public reposts (not ground truth).", ""]
         if self.summary_rows:
+            if self.shipped:
+                lines += ["These are the public cases, not a fit: nothing is tuned to them point "
+                          "by point; the three trigger-filter windows were chosen on them by the "
+                          "method in docs/calibration.md.", ""]
             lines += ["Summary (public cases, not a fit)" if self.shipped else "Summary",
                       _text_table(["figure", "cases", "result"],
                                   [[r.label, _count(r), r.text] for r in self.summary_rows]),
