@@ -47,7 +47,7 @@ def test_default_cases_table_and_json(capsys: pytest.CaptureFixture[str],
     assert "6 cases, 2022-09-16 to 2024-12-16, from published_desk_estimates.csv (the public " \
            "cases shipped with flowdesk)" in out
     assert "Summary (public cases, not a fit)" in out
-    assert "5,050 vs 4,728 (+6.8%)" in out  # 100 * (5050 - 4728) / 4728 = +6.81%
+    assert "5,050 vs 4,728 (+6.81%)" in out  # 100 * (5050 - 4728) / 4728 = +6.81%
     assert len(fake_model) == 6
     code, out, _ = run(capsys, "validate", "--format", "json")
     payload = json.loads(out)
@@ -69,7 +69,7 @@ def test_a_users_file_with_an_extra_column(capsys: pytest.CaptureFixture[str], t
     assert code == 0
     assert f"1 case, 2024-03-04, from {path} (your file)" in out
     assert "ignored column(s) not in the layout: 'comment'" in out
-    assert "5,050 vs 5,000 (+1.0%)" in out
+    assert "5,050 vs 5,000 (+1.00%)" in out
 
 
 @pytest.mark.parametrize(("body", "fragment"), [

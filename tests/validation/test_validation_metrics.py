@@ -64,3 +64,11 @@ def test_spearman_by_hand_and_against_scipy() -> None:
     assert spearman([1, 1, 1], [1, 2, 3]) is None  # constant side
     with pytest.raises(ValueError):
         spearman([1, 2, 3], [1, 2])
+
+
+def test_numbers_that_round_to_zero_have_no_minus_sign() -> None:
+    from flowdesk.validation.metrics import format_number
+
+    assert format_number(-0.001, "+.2f", "%") == "+0.00%"
+    assert format_number(-0.006, "+.2f") == "-0.01"
+    assert format_number(None, "+.2f") == "n/a"

@@ -99,7 +99,7 @@ def test_pivot_errors_by_hand(result: ValidationResult) -> None:
     # published none, so only 01-03 counts as missing).
     long = _row(result, "pivot_long")
     assert (long.n, long.n_no_estimate, long.stats["mean_error_pct"]) == (1, 1, 0.0)
-    assert short.text == "median error +7.5%, mean +3.8%, median |error| 10.0%"
+    assert short.text == "median error +7.50%, mean +3.75%, median |error| 10.00%"
 
 
 def test_flows_by_hand(result: ValidationResult) -> None:
@@ -159,7 +159,7 @@ def test_per_case_rows_and_the_summary_order(result: ValidationResult) -> None:
 def test_text_json_and_notes(result: ValidationResult) -> None:
     text = result.summary()
     assert "4 cases, 2024-01-02 to 2024-01-05, from mine.csv (your file)" in text
-    assert "105 vs 100 (+5.0%)" in text and "+1.0 vs -2.0 (DIFFER, 0.5x)" in text
+    assert "105 vs 100 (+5.00%)" in text and "+1.0 vs -2.0 (DIFFER, 0.5x)" in text
     assert "-3.0 vs +0.1 (flat, left out)" in text
     assert "ignored column(s) not in the layout: 'extra'" in text
     assert "The model gives no figure for pivot_long (1 case), flow_1w_up_spx (1 case)" in text

@@ -41,6 +41,7 @@ __all__ = [
     "Comparison",
     "SummaryRow",
     "compare",
+    "format_number",
     "lookup",
     "spearman",
     "summarise",
@@ -178,8 +179,14 @@ def _mean(values: Sequence[float]) -> float | None:
     return float(statistics.fmean(values)) if values else None
 
 
-def _fmt(value: float | None, spec: str, suffix: str = "") -> str:
-    return "n/a" if value is None else f"{value:{spec}}{suffix}"
+def format_number(value: float | None, spec: str, suffix: str = "") -> str:
+    """``value`` in format ``spec`` plus ``suffix``; ``n/a`` for ``None``, never ``-0.00``."""
+    if value is None:
+        return "n/a"
+    text = f"{value:{spec}}"
+    if text.startswith("-") and not any(c in "123456789" for c in text):
+        text = f"{0.0:{spec}}"
+    return f"{text}{suffix}"
 
 
 def _error_stats(errors: Sequence[float], unit: str) -> dict[str, float | None]:
@@ -189,13 +196,13 @@ def _error_stats(errors: Sequence[float], unit: str) -> dict[str, float | None]:
 
 def _error_text(stats: Mapping[str, float | None], unit: str, shown: str, digits: int) -> str:
     spec = f"+,.{digits}f"
-    return (f"median error {_fmt(stats[f'median_error_{unit}'], spec, shown)}, mean "
-            f"{_fmt(stats[f'mean_error_{unit}'], spec, shown)}, median |error| "
-            f"{_fmt(stats[f'median_abs_error_{unit}'], f',.{digits}f', shown)}")
+    return (f"median error {format_number(stats[f'median_error_{unit}'], spec, shown)}, mean "
+            f"{format_number(stats[f'mean_error_{unit}'], spec, shown)}, median |error| "
+            f"{format_number(stats[f'median_abs_error_{unit}'], f',.{digits}f', shown)}")
 
 
 def _rho_text(rho: float | None) -> str:
-    return f"rank correlation {_fmt(rho, '+.2f')}"
+    return f"rank correlation {format_number(rho, '+.2f')}"
 
 
 def summarise(comparisons: pd.DataFrame) -> list[SummaryRow]:
@@ -238,7 +245,7 @@ def summarise(comparisons: pd.DataFrame) -> list[SummaryRow]:
         stats = _error_stats(errors, "pct")
         rows.append(row(f"pivot_{term}", FIELDS[f"pivot_{term}"].label,
                         "error of our level, % of the published level", part, stats,
-                        _error_text(stats, "pct", "%", 1)))
+                        _error_text(stats, "pct", "%", 2)))
     for scope, name in SCOPES.items():
         part = subset([c for c, s in specs.items() if s.scope == scope])
         if part.empty:
@@ -249,10 +256,10 @@ def summarise(comparisons: pd.DataFrame) -> list[SummaryRow]:
         share = float(agree.mean()) if len(used) else None
         stats = {"sign_agreement": share, "n_agree": float(agree.sum()),
                  "median_ratio": _median(ratios), "mean_ratio": _mean(ratios)}
-        text = (f"signs agree {_fmt(None if share is None else 100 * share, '.0f', '%')} "
+        text = (f"signs agree {format_number(None if share is None else 100 * share, '.0f', '%')} "
                 f"({int(agree.sum())} of {len(used)}), median |ours|/|published| "
-                f"{_fmt(stats['median_ratio'], '.2f', 'x')} (mean "
-                f"{_fmt(stats['mean_ratio'], '.2f', 'x')})")
+                f"{format_number(stats['median_ratio'], '.2f', 'x')} (mean "
+                f"{format_number(stats['mean_ratio'], '.2f', 'x')})")
         rows.append(row(f"flows_{scope}", f"CTA flows, {name}: 1w/1m, flat/up/down",
                         "sign agreement and size ratio |ours|/|published|", part, stats, text))
     for key, column, unit, shown, digits, measure in (

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from flowdesk.results import Result, notes_lines
-from flowdesk.validation.metrics import FLAT_TOLERANCE_BN, SummaryRow
+from flowdesk.validation.metrics import FLAT_TOLERANCE_BN, SummaryRow, format_number
 
 __all__ = ["DEFINITIONS", "ValidationResult"]
 
@@ -179,12 +179,13 @@ class ValidationResult(Result):
             return text
         if group == "flow":
             return f"{text} ({'agree' if row['agree'] else 'DIFFER'}, {row['ratio']:.1f}x)"
-        error = {"pivot": "+.1f", "position": "+,.0f", "percentile": "+.0f", "blackout": "+.0f"}
+        error = {"pivot": "+.2f", "position": "+,.0f", "percentile": "+.0f", "blackout": "+.0f"}
         unit = row["error_unit"]
-        return f"{text} ({row['error']:{error[group]}}{'' if unit == '%' else ' '}{unit})"
+        shown = format_number(row["error"], error[group], unit if unit == "%" else f" {unit}")
+        return f"{text} ({shown})"
 
     def _tables(self) -> list[str]:
-        """The per-case tables: pivots, flows, then positioning and buybacks."""
+        """The per-case tables: pivots, flows, then positioning and buybacks (– = not published)."""
         frame = self.comparisons.sort_values(["date", "line"], kind="stable")
         if frame.empty:
             return []
@@ -194,7 +195,7 @@ class ValidationResult(Result):
         pivots = frame[frame["group"] == "pivot"]
         if not pivots.empty:
             rows = [[f"{date:%Y-%m-%d}", _num(spot.get(line), ",.0f"),
-                     *(part.set_index("column")["cell"].get(f"pivot_{t}", "") for t in
+                     *(part.set_index("column")["cell"].get(f"pivot_{t}", "–") for t in
                        ("short", "medium", "long"))]
                     for (date, line), part in pivots.groupby(["date", "line"], sort=False)]
             out.append(_GROUP_TITLES["pivot"] + ": ours vs published (error)\n" + _text_table(
@@ -209,7 +210,8 @@ class ValidationResult(Result):
                         got = [cells.get(f"flow_{horizon}_{t}_{scope}", "")
                                for t in ("flat", "up", "down")]
                         if any(got):
-                            rows.append([f"{date:%Y-%m-%d}", scope, horizon, *got])
+                            rows.append([f"{date:%Y-%m-%d}", scope, horizon,
+                                         *(g or "–" for g in got)])
             out.append(_GROUP_TITLES["flow"] + ": ours vs published (signs, |ours|/|published|)"
                        "\n" + _text_table(["date", "scope", "h", "flat tape", "up tape",
                                            "down tape"], rows))
@@ -218,7 +220,7 @@ class ValidationResult(Result):
             columns = ["cta_global_equity_position_bn", "cta_position_percentile",
                        "buyback_blackout_share"]
             rows = [[f"{date:%Y-%m-%d}", desk,
-                     *(part.set_index("column")["cell"].get(c, "") for c in columns)]
+                     *(part.set_index("column")["cell"].get(c, "–") for c in columns)]
                     for (date, _line, desk), part in other.groupby(["date", "line", "desk"],
                                                                    sort=False)]
             out.append("Positioning and buybacks: ours vs published (error)\n" + _text_table(
@@ -232,6 +234,10 @@ class ValidationResult(Result):
                  f"Our figures: {self.model} as of each case date. Published figures: bank "
                  "desk estimates quoted in public reposts (not ground truth).", ""]
         if self.summary_rows:
+            if self.shipped:
+                lines += ["These are the public cases, not a fit: nothing is tuned to them point "
+                          "by point; the three trigger-filter windows were chosen on them by the "
+                          "method in docs/calibration.md.", ""]
             lines += ["Summary (public cases, not a fit)" if self.shipped else "Summary",
                       _text_table(["figure", "cases", "result"],
                                   [[r.label, _count(r), r.text] for r in self.summary_rows]),
@@ -239,7 +245,8 @@ class ValidationResult(Result):
         for table in self._tables():
             lines += [table, ""]
         lines += [f"Flat tolerance: published flows under {self.flat_tolerance_bn:g} USD bn "
-                  "either way are flat."]
+                  "either way are flat. n/a = the model gives no such figure; – = the note "
+                  "gave none."]
         lines += [f"{k}: {v}" for k, v in DEFINITIONS.items()]
         lines += notes_lines(self.notes)
         return "\n".join(lines)

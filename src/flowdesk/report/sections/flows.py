@@ -140,20 +140,27 @@ def _headline(result: FlowsDeskResult) -> str:
     return f"<p>{text}</p>{_flows_table(result)}"
 
 
-def section_from_result(result: FlowsDeskResult) -> Section:
-    """Turn a :class:`~flowdesk.flows.desk.FlowsDeskResult` into a report section."""
+def section_from_result(result: FlowsDeskResult, comparison_html: str = "") -> Section:
+    """Turn a :class:`~flowdesk.flows.desk.FlowsDeskResult` into a report section.
+
+    ``comparison_html`` (escaped HTML, e.g. from
+    :func:`flowdesk.report.desk_comparison.comparison_html`) goes under the flows table.
+    """
     from flowdesk.report import figures_flows as ff
 
     charts = {"vol-control": ff.vol_control_history_figure(result),
               "cta": ff.cta_history_figure(result), "ladder": ff.pivot_ladder_figure(result),
               "scenarios": ff.scenario_figure(result),
               "buybacks": ff.buyback_strip_figure(result)}
-    return result_section(ID, result, body_html=_headline(result), figures=charts,
-                          key_numbers=_key_numbers(result), methodology=METHODOLOGY)
+    return result_section(ID, result, body_html=_headline(result) + comparison_html,
+                          figures=charts, key_numbers=_key_numbers(result),
+                          methodology=METHODOLOGY)
 
 
 def build(ctx: ReportContext) -> Section:
-    """Run the flows desk for ``ctx.asof`` and build the section."""
+    """Run the flows desk for ``ctx.asof`` and build the section, with the comparison table."""
     from flowdesk.flows.desk import FlowsDesk
+    from flowdesk.report.desk_comparison import comparison_html
 
-    return section_from_result(FlowsDesk().estimate(ctx.asof, settings=ctx.settings))
+    result = FlowsDesk().estimate(ctx.asof, settings=ctx.settings)
+    return section_from_result(result, comparison_html(ctx.asof, ctx.settings))
