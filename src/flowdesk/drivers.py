@@ -454,6 +454,7 @@ def build_driver_frame(
     Returns the frame, notes, and the last observation date of each input.
     """
     from flowdesk.calendars import fomc_decision_dates
+    from flowdesk.config import get_settings
     from flowdesk.data import load
     from flowdesk.data.asof import resolve_asof
     from flowdesk.flows.cta import CTA, CTA_UNIVERSE, align_to_sessions
@@ -465,7 +466,9 @@ def build_driver_frame(
     sessions = sp.index
     notes: list[str] = []
 
-    vc = VolControl().fit(sp)
+    # The same vol-control estimator as the flows desk, so the regressor is the desk's flow.
+    cfg = settings or get_settings()
+    vc = VolControl(demean=cfg.volcontrol_demean).fit(sp)
     vc_flow = vc.flow["base"]
 
     panel = align_to_sessions(

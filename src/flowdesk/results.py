@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-__all__ = ["Result", "frame_html", "notes_lines"]
+__all__ = ["Result", "frame_html", "notes_lines", "price_text"]
 
 
 def frame_html(summary: str, frame: pd.DataFrame | None) -> str:
@@ -44,6 +44,18 @@ def frame_html(summary: str, frame: pd.DataFrame | None) -> str:
     if frame is None:
         return text
     return text + frame.to_html(float_format=lambda v: f"{v:,.4g}")
+
+
+def price_text(value: float | None) -> str:
+    """A price as desks print it: whole points from 1,000 up, cents below, ``n/a`` if missing.
+
+    ``format(24290.5, ",.4g")`` gives ``2.429e+04``, which nobody reads as an index level.
+    """
+    if value is None or value != value:
+        return "n/a"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4g}"
 
 
 def notes_lines(notes: Sequence[str]) -> list[str]:

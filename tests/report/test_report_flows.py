@@ -174,3 +174,29 @@ def test_build_on_a_past_date() -> None:
     assert built.ok and built.asof == pd.Timestamp("2020-03-23")
     html = render_section(built)
     assert 'datetime="2020-03-23"' in html
+
+
+def test_section_shows_the_per_asset_cta_table_of_flowdesk_flows(
+    section: Section, result: FlowsDeskResult
+) -> None:
+    import re
+
+    html = render_section(section)
+    table = html[html.index('class="flows-table cta-assets"'):]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', table)
+    labels = [label for label, _ in rows]
+    # The equities aggregate first, then the S&P 500, then every other carried market.
+    assert labels[:2] == ["Global equities (aggregate)", "S&amp;P 500"]
+    assert len(labels) == 2 + len(result.to_dict()["cta"]["assets"]) - 1
+    sp = result.to_dict()["cta"]["assets"]["SP500"]
+    cells = re.findall(r'<td class="num">(.*?)</td>', rows[1][1])
+    # price, position, percentile, three trigger levels, six flows.
+    assert len(cells) == 12
+    assert cells[1] == f"{sp['position_bn']['base']:+,.1f}"
+    long_level, long_dist = sp["pivots"]["long"], sp["pivot_distance_pct"]["long"]
+    assert cells[5] == f"{long_level:,.0f} ({long_dist:+.1f}%)"
+    one_month_down = result.to_dict()["cta"]["flows"]["1m"]["by_asset"]["SP500"]["down"]["base"]
+    assert cells[11] == f"{one_month_down:+,.1f}"
+    assert "trend filter" in flows_section.METHODOLOGY and "next-session" not in \
+        flows_section.METHODOLOGY

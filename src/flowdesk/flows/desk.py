@@ -37,7 +37,7 @@ import pandas as pd
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError
 from flowdesk.flows.common import AumBand, expanding_percentile
-from flowdesk.results import Result, notes_lines
+from flowdesk.results import Result, notes_lines, price_text
 
 if TYPE_CHECKING:
     from flowdesk.config import Settings
@@ -303,7 +303,7 @@ class FlowsDeskResult(Result):
 
         def level(row: pd.Series, p: str) -> str:
             lv, dist = row[f"pivot_{p}"], row[f"dist_{p}"]
-            return "n/a" if pd.isna(lv) else f"{lv:,.4g} ({dist:+.1f}%)"
+            return "n/a" if pd.isna(lv) else f"{price_text(lv)} ({dist:+.1f}%)"
 
         actors = ["Vol-control", "CTA equities", "CTA SP500", "CTA (all assets)", "Buybacks"]
         who = frame.loc[[a for a in actors if a in frame.index]]
@@ -319,7 +319,7 @@ class FlowsDeskResult(Result):
                             if i == "CTA equities" or (i.startswith("CTA ") and i not in
                                                         ("CTA (all assets)",))]]
         asset_table = pd.DataFrame({
-            "price": [num(v, ",.4g") for v in assets["price"]],
+            "price": [price_text(v) for v in assets["price"]],
             "USD bn": [num(v, "+,.1f") for v in assets["position_bn"]],
             "% max": [num(v, "+.0f") for v in assets["position_pct"]],
             "pctile": [num(v, ".0f") for v in assets["percentile"]],

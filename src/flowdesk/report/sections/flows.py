@@ -5,8 +5,11 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from flowdesk.models import get_model
 from flowdesk.report.sections.base import KeyNumber, changes, finite_or_none, result_section
+from flowdesk.results import price_text
 
 if TYPE_CHECKING:
     from flowdesk.flows.desk import FlowsDeskResult
@@ -19,21 +22,28 @@ TITLE = get_model(ID).title
 
 METHODOLOGY = (
     "Vol-control funds hold min(cap, target vol / estimated vol) of their AUM in the S&P 500 "
-    "(six cohorts: targets 5-15%, 21/63-day and EWMA estimators, caps 1-1.5, lags 1-2 "
-    "sessions). The CTA book is a pysystemtrade-style trend follower over nine markets "
-    "(EWMAC 8/32 to 64/256 blended with 1-12 month time-series momentum, 10% vol target); "
-    "pivots are the next-session prices at which a window's signal flips. Buyback blackouts "
-    "come from a model of S&P 500 report dates (blackout from 25 sessions before to 2 after "
-    "earnings, 60% of buying continues through 10b5-1 plans). Projected flows: flat tape = "
-    "prices unchanged; up/down tape = every asset moves 1 daily sigma (std of the last 63 "
-    "returns) per session; MC = block bootstrap of the last ten years of returns. Flows are "
-    "USD bn, positive = buying; every figure carries a low/base/high AUM band because "
-    "industry AUM is uncertain (the low case has the smaller magnitude). Percentiles rank a "
-    "value against its own history to date. Vol-control flow = change in exposure x AUM; "
-    "CTA flow = trades (marking a position to market is not a trade)."
+    "(six cohorts: targets 5-15%, 21/63-day and EWMA zero-mean (RMS) estimators, as "
+    "published risk-control index rules use, caps 1-1.5, lags 1-2 sessions). The CTA book "
+    "is a pysystemtrade-style trend follower (EWMAC 8/32 to 64/256 blended with 1-12 month "
+    "time-series momentum, 10% vol target) sized as one slice of a many-market trend book: "
+    "four asset classes share the risk budget, so the S&P 500 carries about a quarter of the "
+    "equity class. Trigger levels are the prices at which the close crosses each horizon's "
+    "trend filter (EMA 40/126/350 sessions by default, chosen by a leave-one-out calibration "
+    "on public desk cases; docs/calibration.md). Buyback blackouts come from a model of "
+    "S&P 500 report dates (blackout from 25 sessions before to 2 after earnings, 60% of "
+    "buying continues through 10b5-1 plans). Tapes over h sessions: up/down drift by +/-1 "
+    "sigma x sqrt(h) in log price, with block-bootstrapped standardised historical shocks "
+    "around the drift; daily vol rises to 1.5x in the down tape and eases to 0.9x in the up "
+    "tape; a tape's flow is the mean over 256 antithetic paths. MC = block bootstrap of the "
+    "last ten years of returns. Flows are USD bn, positive = buying; every figure carries a "
+    "low/base/high AUM band because industry AUM is uncertain. Percentiles rank a value "
+    "against its own history to date. Vol-control flow = change in exposure x AUM; CTA flow "
+    "= trades (marking a position to market is not a trade). A stale asset keeps its last "
+    "position, flagged, with zero projected trades."
 )
 
-_SERIES_NAMES = {"SP500": "S&P 500", "NDX": "Nasdaq-100"}
+_SERIES_NAMES = {"SP500": "S&P 500", "NDX": "Nasdaq-100",
+                 "equities": "Global equities (aggregate)"}
 
 
 def _pct(fraction: float | None) -> float | None:
@@ -118,6 +128,46 @@ def _flows_table(result: FlowsDeskResult) -> str:
     )
 
 
+def _num(value: Any, fmt: str) -> str:
+    return "n/a" if value is None or pd.isna(value) else format(value, fmt)
+
+
+def _asset_table(result: FlowsDeskResult) -> str:
+    """The per-asset CTA table of ``flowdesk flows``: equities aggregate first, then the S&P 500."""
+    frame = result.to_frame()
+    rows_ix = [i for i in frame.index if i.startswith("CTA ") and i != "CTA (all assets)"]
+    heads = [(h, t) for h in ("1w", "1m") for t in ("flat", "up", "down")]
+    head = ("<th scope=\"col\">Market</th><th scope=\"col\" class=\"num\">Price</th>"
+            "<th scope=\"col\" class=\"num\">Position, USD bn</th>"
+            "<th scope=\"col\" class=\"num\">Percentile</th>"
+            + "".join(f'<th scope="col" class="num">{p} trigger (distance)</th>'
+                      for p in ("Short", "Medium", "Long"))
+            + "".join(f'<th scope="col" class="num">{h} {t}</th>' for h, t in heads))
+    body = []
+    for actor in rows_ix:
+        row = frame.loc[actor]
+        name = actor.removeprefix("CTA ")
+        label = html.escape(_SERIES_NAMES.get(name, name)
+                            + (" (stale: last position held)" if row["stale"] else ""))
+        levels = "".join(
+            '<td class="num">n/a</td>' if pd.isna(row[f"pivot_{p}"]) else
+            f'<td class="num">{price_text(row[f"pivot_{p}"])} ({row[f"dist_{p}"]:+.1f}%)</td>'
+            for p in ("short", "medium", "long"))
+        flows = "".join(f'<td class="num">{_num(row[f"{h}_{t}_base"], "+,.1f")}</td>'
+                        for h, t in heads)
+        body.append(f'<tr><th scope="row">{label}</th>'
+                    f'<td class="num">{price_text(row["price"])}</td>'
+                    f'<td class="num">{_num(row["position_bn"], "+,.1f")}</td>'
+                    f'<td class="num">{_num(row["percentile"], ".0f")}</td>{levels}{flows}</tr>')
+    return (
+        '<div class="table-wrap"><table class="flows-table cta-assets"><caption>CTA by market: '
+        "trigger levels (price at which the close crosses each horizon's trend filter; "
+        "distance in % of price), position and flows at base AUM, USD bn; positive = "
+        "buying.</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
 def _headline(result: FlowsDeskResult) -> str:
     d = result.to_dict()
     vc, cta, bb = d["vol_control"], d["cta"], d["buybacks"]
@@ -137,7 +187,7 @@ def _headline(result: FlowsDeskResult) -> str:
         + (f", next window change {bb['next_change']}." if bb["next_change"] else "."),
     ]
     text = html.escape(" ".join(p for p in parts if p), quote=False)
-    return f"<p>{text}</p>{_flows_table(result)}"
+    return f"<p>{text}</p>{_flows_table(result)}{_asset_table(result)}"
 
 
 def section_from_result(result: FlowsDeskResult, comparison_html: str = "") -> Section:
