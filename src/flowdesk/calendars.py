@@ -7,9 +7,13 @@ model projects that far.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from flowdesk.dates import DateLike, parse_date
@@ -29,12 +33,53 @@ __all__ = [
 _CALENDAR_START = "1985-01-01"
 
 
+def _session_cache_path() -> Path:
+    """Where today's XNYS sessions are kept between runs.
+
+    exchange_calendars builds its calendar from holiday rules on every import, which
+    costs about half a second per command; its sessions only change with its version
+    and with today's date (the calendar ends a year from today), so both name the file.
+    """
+    from importlib.metadata import version
+
+    from flowdesk.config import get_settings
+
+    stamp = f"{version('exchange_calendars')}-{pd.Timestamp.today():%Y%m%d}"
+    return Path(get_settings().cache_dir) / "calendars" / f"xnys-{stamp}.npy"
+
+
+def _store_sessions(path: Path, days: np.ndarray) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".xnys.", suffix=".npy", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                np.save(handle, days)
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        for old in path.parent.glob("xnys-*.npy"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        return  # an unwritable cache only costs rebuilding the calendar next time
+
+
 @lru_cache(maxsize=1)
 def _xnys_sessions() -> pd.DatetimeIndex:
+    path = _session_cache_path()
+    try:
+        days = np.load(path, allow_pickle=False)
+        if days.dtype == np.dtype("datetime64[D]") and days.ndim == 1 and len(days):
+            return pd.DatetimeIndex(days.astype("datetime64[ns]"))
+    except (OSError, ValueError):
+        pass  # absent or unreadable: rebuild from exchange_calendars below
     import exchange_calendars as xcals
 
     calendar = xcals.get_calendar("XNYS", start=_CALENDAR_START)
-    return pd.DatetimeIndex(calendar.sessions).tz_localize(None).astype("datetime64[ns]")
+    sessions = pd.DatetimeIndex(calendar.sessions).tz_localize(None).astype("datetime64[ns]")
+    _store_sessions(path, sessions.values.astype("datetime64[D]"))
+    return sessions
 
 
 def nyse_sessions(start: DateLike, end: DateLike) -> pd.DatetimeIndex:
