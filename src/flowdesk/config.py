@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from flowdesk._version import __version__
 from flowdesk.errors import ConfigError
 
 __all__ = ["Settings", "config_file_path", "get_settings"]
@@ -100,6 +101,13 @@ class Settings(BaseSettings):
         end of the up/down tape relative to today's (docs/calibration.md).
     buyback_annual_bn
         Annual S&P 500 buybacks, USD bn (S&P DJI: $942.5bn in 2024).
+    sec_user_agent
+        User-Agent sent to SEC EDGAR (``FLOWDESK_SEC_USER_AGENT``). SEC's fair-access
+        policy asks automated tools to declare who they are, as ``"Name email"``;
+        undeclared clients are answered with HTTP 403.
+    sec_max_requests_per_second
+        Ceiling on requests to SEC EDGAR per second; SEC allows at most 10, so
+        larger values are refused.
     """
 
     model_config = SettingsConfigDict(env_prefix="FLOWDESK_", extra="ignore")
@@ -126,12 +134,39 @@ class Settings(BaseSettings):
     tape_vol_up: float = Field(default=0.9, gt=0, le=5)
     tape_vol_down: float = Field(default=1.5, gt=0, le=5)
     buyback_annual_bn: float = Field(default=942.5, gt=0)
+    sec_user_agent: str = (
+        f"flowdesk/{__version__} (open-source research;"
+        " set FLOWDESK_SEC_USER_AGENT to 'name email')"
+    )
+    sec_max_requests_per_second: float = Field(default=10.0, gt=0)
 
     @field_validator("cta_trigger_windows")
     @classmethod
     def _windows_at_least_two(cls, value: tuple[int, int, int]) -> tuple[int, int, int]:
         if any(w < 2 for w in value):
             raise ValueError(f"every window must be >= 2 sessions, got {list(value)}")
+        return value
+
+    @field_validator("sec_user_agent")
+    @classmethod
+    def _user_agent_is_one_printable_line(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be blank; give a name and a contact email")
+        # A header value with control characters would be rejected by the HTTP
+        # library only at request time, far from the setting that caused it.
+        if not value.isprintable():
+            raise ValueError("must be one line of printable characters")
+        return value
+
+    @field_validator("sec_max_requests_per_second")
+    @classmethod
+    def _within_sec_fair_access(cls, value: float) -> float:
+        if value > 10:
+            raise ValueError(
+                f"SEC EDGAR allows at most 10 requests per second (sec.gov fair-access"
+                f" policy), got {value:g}"
+            )
         return value
 
     @field_validator("fred_api_key")
