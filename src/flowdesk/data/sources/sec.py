@@ -29,6 +29,9 @@ Choices
 * Items are compared exactly after splitting on commas, so ``"2.02"`` matches but
   ``"12.02"`` would not. Filings before August 2004 used whole-number items (the
   results item was 12) and are not recognised; refreshes look at recent years.
+* The date is EDGAR's ``filingDate``, the day SEC assigns to the filing; a
+  submission late in the evening may carry the next business day.
+  ``acceptanceDateTime`` and the 8-K's ``reportDate`` (event date) are not used.
 * Tickers are matched after :func:`normalize_ticker` (``BRK.B``, ``brk/b`` and
   ``BRK-B`` are the same key), but results are reported under the caller's
   spelling so they join back to the caller's table.
@@ -424,7 +427,7 @@ class EdgarEarningsSource:
             When an HTML page or invalid JSON comes back.
         """
         if self._session is None:
-            raise RuntimeError("extract() is called from within fetch()")
+            raise RuntimeError("extract() needs the session that fetch() sets up")
         response = get(
             query.url,
             params=query.params,
