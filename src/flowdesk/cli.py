@@ -460,6 +460,30 @@ def flows(
     _emit(FlowsDesk().estimate(_checked_asof(asof), asset=asset, settings=_settings()), fmt)
 
 
+@app.command("buybacks")
+@handle_errors
+def buybacks(
+    asof: AsofOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Buyback blackout by company: who closes and reopens in the next two weeks."""
+    from flowdesk.flows.desk import buyback_calendar
+
+    result = buyback_calendar(_checked_asof(asof), settings=_settings())
+    lists = result.listing()
+    if fmt is OutputFormat.json:
+        _print_json({**result.to_dict(),
+                     **{name: frame.reset_index().to_dict("records")
+                        for name, frame in lists.items()}})
+        return
+    parts = [result.summary().rstrip()]
+    for name, frame in lists.items():
+        title = name.replace("_", " ").capitalize()
+        body = frame.to_string() if not frame.empty else "  (none)"
+        parts.append(f"{title} ({len(frame)})\n{body}")
+    sys.stdout.write("\n\n".join(parts) + "\n")
+
+
 @app.command("validate")
 @handle_errors
 def validate(

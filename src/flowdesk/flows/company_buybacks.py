@@ -9,9 +9,13 @@ yet covered a full season, it falls back to the synthetic calendar of
 
 Defaults and why
 ----------------
-* ``lead`` 25 sessions (5 weeks), band 20-30 (4-6 weeks): Goldman Sachs' buyback
-  desk describes its blackout estimate as starting "~4-6 weeks ahead of a
-  company's earnings release" and has used "five weeks" for years.
+* ``lead`` 30 sessions (6 weeks), band 25-35: Goldman Sachs' buyback desk says
+  its blackout "begins ~4-6 weeks ahead of a company's earnings release". Within
+  that range the lead was chosen by leave-one-out on the public desk cases
+  (docs/calibration.md): 4-5 weeks put a fifth of the index in blackout in mid
+  September, where the desk's published shares are about half. The band is one
+  week either side, the half-width of the desk's own range; mid-September shares
+  move by tens of points across it, and the band says so.
 * ``lag`` 2 sessions: the window reopens about 48 hours after the release, the
   usual insider-trading-policy wording (one or two full trading days after).
 * ``quarter_end_lead`` off: many insider policies close the window two weeks
@@ -84,8 +88,8 @@ class CompanyBuybacks:
         self,
         *,
         annual_bn: float = 942.5,
-        blackout_lead_sessions: int = 25,
-        lead_band: tuple[int, int] = (20, 30),
+        blackout_lead_sessions: int = 30,
+        lead_band: tuple[int, int] = (25, 35),
         blackout_end_lag_sessions: int = 2,
         notice_sessions: int = 10,
         quarter_end_lead_sessions: int | None = None,
@@ -171,20 +175,25 @@ class CompanyBuybacks:
         members = (active * weight[:, None]).sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             shares = {b: (closed[b] & active).sum(axis=0) / active.sum(axis=0) for b in _BANDS}
-            weighted = ((closed["base"] & active) * weight[:, None]).sum(axis=0) / members
+            weighted = {b: ((closed[b] & active) * weight[:, None]).sum(axis=0) / members
+                        for b in _BANDS}
             projected = ((state == PROJECTED) & active).sum(axis=0) / active.sum(axis=0)
         frame = pd.DataFrame({
             "blackout_share": shares["base"], "blackout_share_low": shares["low"],
-            "blackout_share_high": shares["high"], "blackout_share_weighted": weighted,
+            "blackout_share_high": shares["high"], "blackout_share_weighted": weighted["base"],
+            **{f"_weighted_{b}": weighted[b] for b in _BANDS},
             "projected_share": projected, "n_companies": active.sum(axis=0).astype(float),
         }, index=grid)
         last_known = pd.Timestamp(max(d[-1] for d in by_ticker.values()))
         # After the latest release in the data every window is a projection.
         frame["source"] = np.where(grid <= last_known, "real", "projected")
         frame = self._with_fallback(frame, sessions)
-        intensity = 1.0 - (1.0 - self.share_10b5_1) * frame["blackout_share_weighted"]
-        per_year = intensity.groupby(frame.index.year).transform("sum")
-        frame["daily_demand_bn"] = self.annual_bn * intensity / per_year
+        # Each lead case has its own weighted share, so the band carries into demand.
+        for band, suffix in (("low", "_low"), ("base", ""), ("high", "_high")):
+            intensity = 1.0 - (1.0 - self.share_10b5_1) * frame[f"_weighted_{band}"]
+            per_year = intensity.groupby(frame.index.year).transform("sum")
+            frame["daily_demand_bn" + suffix] = self.annual_bn * intensity / per_year
+        frame = frame.drop(columns=[f"_weighted_{b}" for b in _BANDS])
         frame["window"] = np.where(frame["blackout_share"] >= BLACKOUT_THRESHOLD,
                                    "blackout", "open")
         span = frame.index[(frame.index >= sessions[0] - pd.Timedelta(days=150))
@@ -212,21 +221,17 @@ class CompanyBuybacks:
         return np.array([float(self.weights[t]) for t in tickers])
 
     def _with_fallback(self, frame: pd.DataFrame, sessions: pd.DatetimeIndex) -> pd.DataFrame:
+        """Sessions before :data:`REAL_FROM` from the synthetic calendar, labelled so."""
         early = frame.index < REAL_FROM
         if not early.any():
             return frame
-        synthetic = self.fallback.fit(frame.index[early][frame.index[early] >= sessions[0]]
-                                      if (frame.index[early] >= sessions[0]).any()
-                                      else frame.index[early])
-        ext = synthetic.extended.reindex(frame.index[early])
+        synthetic = self.fallback.fit(frame.index[early]).daily
         frame = frame.copy()
-        for col in ("blackout_share", "blackout_share_low", "blackout_share_high",
-                    "blackout_share_weighted"):
-            source = "blackout_share_weighted" if col == "blackout_share_weighted" else \
-                "blackout_share"
-            frame.loc[early, col] = ext[source].to_numpy()
-        frame.loc[early, "projected_share"] = np.nan
-        frame.loc[early, "n_companies"] = np.nan
+        for col in frame.columns:
+            if col.startswith(("blackout_share", "_weighted_")):
+                source = ("blackout_share_weighted" if "weighted" in col else "blackout_share")
+                frame.loc[early, col] = synthetic[source].to_numpy()
+        frame.loc[early, ["projected_share", "n_companies"]] = np.nan
         frame.loc[early, "source"] = "synthetic"
         return frame
 
@@ -304,6 +309,10 @@ class CompanyBuybackResult(BuybackResult):
     last_known: pd.Timestamp | None = None
     next_reports: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    def _position(self, asof: DateLike | None) -> int:
+        """Like the base class, but ``None`` means the fit's as-of session, not the last."""
+        return super()._position(self.asof if asof is None else asof)
+
     def outlook(self, asof: DateLike | None = None) -> dict[str, Any]:
         """Share now, 1 and 2 weeks ahead, the reopen date and this season's peak.
 
@@ -344,6 +353,9 @@ class CompanyBuybackResult(BuybackResult):
                                     "high": float(row["blackout_share_high"])},
             "projected_share": None if pd.isna(row["projected_share"])
             else float(row["projected_share"]),
+            "daily_demand_bn_band": {b: float(row["daily_demand_bn" + s])
+                                     for b, s in (("low", "_low"), ("base", ""),
+                                                  ("high", "_high"))},
             "source": row["source"],
             "share_1w": ahead(5), "share_2w": ahead(10),
             "next_close": next_close, "reopen": reopen,
@@ -392,6 +404,25 @@ class CompanyBuybackResult(BuybackResult):
         out = pd.DataFrame(rows).set_index("ticker")
         return out.join(self.next_reports, how="left").sort_index()
 
+    def listing(self, asof: DateLike | None = None, sessions: int = 10) -> dict[str, pd.DataFrame]:
+        """``flowdesk buybacks``: who enters and leaves blackout within ``sessions``, who is in.
+
+        Returns ``entering`` (sorted by the closing date), ``leaving`` (by the
+        reopening date) and ``in_blackout`` (alphabetical: the data hold no market
+        weights), each with ``closes``, ``reopens``, ``next_report`` and
+        ``projected`` (the window rests on a projected report date).
+        """
+        table = self.companies(asof, sessions)
+        cols = ["closes", "reopens", "next_report", "projected"]
+        fmt = table[cols].copy()
+        for col in ("closes", "reopens", "next_report"):
+            fmt[col] = fmt[col].dt.strftime("%Y-%m-%d").fillna("-")
+        return {
+            "entering": fmt.loc[table["enters"]].sort_values("closes"),
+            "leaving": fmt.loc[table["leaves"]].sort_values("reopens"),
+            "in_blackout": fmt.loc[table["in_blackout"]],
+        }
+
     def latest(self, asof: DateLike | None = None) -> dict[str, Any]:
         """The base state (see :class:`BuybackResult`) plus :meth:`outlook`."""
         base = super().latest(asof)
@@ -427,6 +458,7 @@ class CompanyBuybackResult(BuybackResult):
             f"Window: {p['blackout_lead_sessions']} sessions before each release to "
             f"{p['blackout_end_lag_sessions']} after; a date counts as announced "
             f"{p['notice_sessions']} sessions ahead, else it is projected from the company's "
-            f"own history. Weighting: {p['weighting']}. Latest release in the data: "
-            f"{self.last_known:%Y-%m-%d}." if self.last_known is not None else "",
+            f"own history. Weighting: {p['weighting']}. Latest release known then (filed, or "
+            f"announced within {p['notice_sessions']} sessions): {self.last_known:%Y-%m-%d}."
+            if self.last_known is not None else "",
         ])
