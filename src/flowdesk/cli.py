@@ -460,15 +460,37 @@ def flows(
     _emit(FlowsDesk().estimate(_checked_asof(asof), asset=asset, settings=_settings()), fmt)
 
 
+_LISTED = 25  # companies shown per list in the text output
+
+
 @app.command("buybacks")
 @handle_errors
 def buybacks(
     asof: AsofOption = None,
+    study: Annotated[bool, typer.Option(
+        "--event-study", help="S&P 500 returns in open vs blackout windows since 2004.")] = False,
+    backtest: Annotated[bool, typer.Option(
+        "--backtest", help="Error of the projected report dates, 2015-2025.")] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Buyback blackout by company: who closes and reopens in the next two weeks."""
-    from flowdesk.flows.desk import buyback_calendar
+    from flowdesk.errors import ConfigError
+    from flowdesk.flows.desk import (
+        buyback_calendar,
+        buyback_event_study,
+        earnings_projection_backtest,
+    )
 
+    if study and backtest:
+        raise ConfigError("--event-study and --backtest: choose one")
+    if study:
+        with _spinner("Fitting 22 years of company windows"):
+            _emit(buyback_event_study(_checked_asof(asof), settings=_settings()), fmt)
+        return
+    if backtest:
+        with _spinner("Projecting 20,000 report dates"):
+            _emit(earnings_projection_backtest(settings=_settings()), fmt)
+        return
     result = buyback_calendar(_checked_asof(asof), settings=_settings())
     lists = result.listing()
     if fmt is OutputFormat.json:
@@ -479,8 +501,10 @@ def buybacks(
     parts = [result.summary().rstrip()]
     for name, frame in lists.items():
         title = name.replace("_", " ").capitalize()
-        body = frame.to_string() if not frame.empty else "  (none)"
-        parts.append(f"{title} ({len(frame)})\n{body}")
+        body = frame.head(_LISTED).to_string() if not frame.empty else "  (none)"
+        more = (f"\n  ... and {len(frame) - _LISTED} more (--format json lists all)"
+                if len(frame) > _LISTED else "")
+        parts.append(f"{title} ({len(frame)})\n{body}{more}")
     sys.stdout.write("\n\n".join(parts) + "\n")
 
 

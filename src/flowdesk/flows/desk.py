@@ -41,14 +41,16 @@ from flowdesk.results import Result, notes_lines, price_text
 
 if TYPE_CHECKING:
     from flowdesk.config import Settings
+    from flowdesk.flows.buyback_events import EventStudyResult
     from flowdesk.flows.buybacks import BuybackResult, Buybacks
     from flowdesk.flows.company_buybacks import CompanyBuybackResult, CompanyBuybacks
     from flowdesk.flows.cta import CTA, CTAResult
+    from flowdesk.flows.earnings_calendar import ProjectionBacktest
     from flowdesk.flows.scenarios import ScenarioFlows, TapeSpec
     from flowdesk.flows.volcontrol import VolControl, VolControlResult
 
 __all__ = ["CONVENTIONS", "MC_SESSIONS", "SIGMA_WINDOW", "FlowsDesk", "FlowsDeskResult",
-           "buyback_calendar"]
+           "buyback_calendar", "buyback_event_study", "earnings_projection_backtest"]
 
 #: Daily returns behind each asset's tape sigma.
 SIGMA_WINDOW = 63
@@ -599,6 +601,36 @@ def buyback_calendar(asof: DateLike | None = None, *,
         nyse_sessions(session + day, session + _AHEAD_DAYS * day))
     return _company_model(cfg).fit(pd.DatetimeIndex(sessions), earnings_dates(settings=settings),
                                    asof=session)
+
+
+def buyback_event_study(asof: DateLike | None = None, *,
+                        settings: Settings | None = None) -> EventStudyResult:
+    """S&P 500 returns in open vs blackout windows from 2004, on the company windows.
+
+    The windows are point in time (each session's share uses only the dates known
+    on it), so the study is one a desk could have run live.
+    """
+    from flowdesk.config import get_settings
+    from flowdesk.data import load
+    from flowdesk.data.asof import resolve_asof
+    from flowdesk.data.earnings import earnings_dates
+    from flowdesk.flows.buyback_events import blackout_event_study
+    from flowdesk.flows.company_buybacks import REAL_FROM
+
+    cfg = settings or get_settings()
+    when = resolve_asof(parse_date(asof, "asof"), settings=settings)
+    sp = load("SP500", asof=when, settings=settings)
+    sp = sp.loc[REAL_FROM - pd.Timedelta(days=10):]
+    fit = _company_model(cfg).fit(pd.DatetimeIndex(sp.index), earnings_dates(settings=settings))
+    return blackout_event_study(sp.pct_change().dropna(), fit, start=REAL_FROM)
+
+
+def earnings_projection_backtest(*, settings: Settings | None = None) -> ProjectionBacktest:
+    """How far projected report dates fall from the real ones, 2015-2025 (days)."""
+    from flowdesk.data.earnings import earnings_dates
+    from flowdesk.flows.earnings_calendar import projection_backtest
+
+    return projection_backtest(earnings_dates(settings=settings))
 
 
 def _company_model(cfg: Settings) -> CompanyBuybacks:
