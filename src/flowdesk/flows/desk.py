@@ -292,6 +292,32 @@ class FlowsDeskResult(Result):
         frame[numeric] = frame[numeric].astype(float)
         return frame
 
+    def _buyback_strip_lines(self) -> list[str]:
+        """The buyback calendar strip of the text summary: weekly shares around today."""
+        ext = self.buybacks.extended["blackout_share"]
+        weeks = [self.session + pd.Timedelta(weeks=w) for w in range(-6, 9)]
+        cells = []
+        for when in weeks:
+            past = ext.loc[:when]
+            if past.empty:
+                continue
+            mark = "[" if when == self.session else ""
+            cells.append(f"{mark}{when:%m-%d} {past.iloc[-1]:.0%}{']' if mark else ''}")
+        bb = self.buyback_snapshot
+        band = bb.get("blackout_share_band")
+        lines = ["Buyback blackout by week (share of members; [today]): " + " | ".join(cells)]
+        if band:
+            def pct(v: float | None) -> str:
+                return "n/a" if v is None else f"{v:.0%}"
+
+            lines.append(
+                f"Blackout now {pct(band['base'])} (lead band {pct(band['low'])} to "
+                f"{pct(band['high'])}); in 1 week {pct(bb.get('share_1w'))}, in 2 weeks "
+                f"{pct(bb.get('share_2w'))}; reopens {bb.get('reopen') or 'n/a'}; season peak "
+                f"{pct(bb.get('season_peak_share'))} on {bb.get('season_peak') or 'n/a'}; "
+                f"{pct(bb.get('projected_share'))} of members closed around projected dates.")
+        return lines
+
     def summary(self) -> str:
         """Desk-style text: who must trade, the per-asset CTA table, units and conventions."""
         d = self.to_dict()
@@ -343,6 +369,7 @@ class FlowsDeskResult(Result):
             f"{num(bb['blackout_share'], '.0%')} of companies in blackout, demand "
             f"{num(bb['daily_demand_bn'], '.2f')} USD bn/session, next window change "
             f"{bb['next_change']}.",
+            *self._buyback_strip_lines(),
             "Flows in USD bn, base [low AUM, high AUM]; positive = buying.",
             "",
             "Who must trade",
