@@ -80,8 +80,12 @@ CONVENTIONS: dict[str, str] = {
     "crossover_pivots / tsmom_pivots = where each window's EWMAC / TSMOM signal flips; "
     "equities = global equities: carried equity indices scaled to the equity class of a "
     "many-market book; total = all carried assets",
-    "buybacks": "blackout_share = share of S&P 500 companies in blackout (0-1); demand in "
-    "USD bn per session; 1w/1m = sum over the next 5/21 sessions of the known calendar",
+    "buybacks": "blackout_share = share of S&P 500 members in blackout (0-1), from each "
+    "company's SEC 8-K Item 2.02 release dates (closed from 30 sessions before a release to "
+    "2 after; band 25/35 sessions); a date not yet announced (10 sessions ahead) is "
+    "projected from the company's own history and counted in projected_share; share_1w/"
+    "share_2w = expected share 5/10 sessions ahead; reopen = first session below 50%; "
+    "demand in USD bn per session; 1w/1m = sum over the next 5/21 sessions",
     "stops": "round numbers, recent swing highs/lows and CTA S&P 500 pivots within 5% of "
     "spot (index points; distance in percent)",
 }
