@@ -101,7 +101,11 @@ def _dates(raw: pd.Series, name: str, lines: Sequence[int] | None) -> pd.Series:
 
 
 def check_earnings_table(
-    frame: pd.DataFrame, name: str, *, lines: Sequence[int] | None = None
+    frame: pd.DataFrame,
+    name: str,
+    *,
+    lines: Sequence[int] | None = None,
+    allow_empty: bool = False,
 ) -> pd.DataFrame:
     """Validate and normalise an earnings-dates table.
 
@@ -114,6 +118,8 @@ def check_earnings_table(
         File or series name used in error messages.
     lines
         File line number of each row, added to error messages when given.
+    allow_empty
+        Accept a table without rows (e.g. a fetch that found nothing new).
 
     Returns
     -------
@@ -136,7 +142,7 @@ def check_earnings_table(
     if missing:
         found = ", ".join(map(str, frame.columns)) or "none"
         raise DataError(f"{name}: missing column(s) {', '.join(missing)} (columns: {found})")
-    if len(frame) == 0:
+    if len(frame) == 0 and not allow_empty:
         raise DataError(f"{name}: no rows")
     raw_tickers = frame[names["ticker"]]
     blank = raw_tickers.map(_is_blank).to_numpy(dtype=bool)
@@ -167,9 +173,9 @@ def merge_earnings_dates(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.Data
         The union, duplicates dropped, sorted by ticker then date. Report dates
         are facts, not revisable values, so nothing is ever replaced or removed.
     """
-    parts = [check_earnings_table(new, f"{EARNINGS_ID} (new rows)")]
-    if old is not None and len(old):
-        parts.insert(0, check_earnings_table(old, f"{EARNINGS_ID} (old rows)"))
+    parts = [check_earnings_table(new, f"{EARNINGS_ID} (new rows)", allow_empty=True)]
+    if old is not None:
+        parts.insert(0, check_earnings_table(old, f"{EARNINGS_ID} (old rows)", allow_empty=True))
     merged = pd.concat(parts, ignore_index=True).drop_duplicates()
     return merged.sort_values(list(COLUMNS), kind="stable").reset_index(drop=True)
 
@@ -350,12 +356,14 @@ def save_earnings_dates(
     DataError
         If ``frame`` is not a valid table.
     """
-    new = check_earnings_table(frame, f"{EARNINGS_ID} ({origin})")
+    new = check_earnings_table(frame, f"{EARNINGS_ID} ({origin})", allow_empty=True)
     store = Store(_settings(settings).cache_dir)
     base = _stored(store, EARNINGS_ID)
     if base is None and has_snapshot(EARNINGS_ID):
         base = _snapshot_table()
     merged = merge_earnings_dates(base, new)
+    if merged.empty:
+        raise DataError(f"{EARNINGS_ID} ({origin}): nothing to save (no rows fetched or stored)")
     entry = store.write(EARNINGS_ID, _to_stored(merged), source=origin)
     kept = 0 if base is None else len(base)
     return MergeOutcome(entry=entry, added=len(merged) - kept, revised=0, kept=kept)
