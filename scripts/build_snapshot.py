@@ -267,15 +267,32 @@ for _sid in (
 
 
 def _manifest_rows(shared: Path) -> dict[str, dict[str, str]]:
-    """Parse the provenance table of MANIFEST.md into {file: {origin, license}}."""
+    """Parse the provenance table of MANIFEST.md into {file: {origin, license}}.
+
+    Columns are found by their header names (``file``, ``origin ...``,
+    ``license ...``, ``sha256[:12]``), not by position: a positional parser
+    once expected a tenth column that the table does not have and silently
+    left every origin blank.
+    """
     rows: dict[str, dict[str, str]] = {}
+    where: dict[str, int] | None = None
     for line in (shared / "MANIFEST.md").read_text(encoding="utf-8").splitlines():
-        if not line.startswith("| ") or line.startswith("| file") or line.startswith("|---"):
+        if not line.startswith("| ") or line.startswith("|---"):
             continue
         cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
-        if len(cells) < 10:
+        if cells[0] == "file":
+            names = [c.split(" ")[0].lower() for c in cells]
+            where = {key: names.index(key) for key in ("file", "origin", "license", "sha256[:12]")}
             continue
-        rows[cells[0]] = {"origin": cells[8], "license": cells[9], "sha256_12": cells[5]}
+        if where is None or len(cells) <= max(where.values()):
+            continue
+        rows[cells[where["file"]]] = {
+            "origin": cells[where["origin"]],
+            "license": cells[where["license"]],
+            "sha256_12": cells[where["sha256[:12]"]],
+        }
+    if not rows:
+        raise SystemExit(f"{shared / 'MANIFEST.md'}: no provenance table found")
     return rows
 
 

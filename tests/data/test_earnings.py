@@ -66,6 +66,21 @@ def test_snapshot_table_shape_and_known_filings() -> None:
     assert {pd.Timestamp("2024-08-01"), pd.Timestamp("2024-10-31")} <= aapl
 
 
+def test_catalog_and_provenance_state_source_and_survivorship() -> None:
+    from importlib import resources
+
+    from flowdesk.data import get_spec
+
+    spec = get_spec(EARNINGS_ID)
+    assert (spec.kind, spec.source, spec.category) == ("table", "sec", "corporate")
+    assert spec.attribution == "Source: SEC EDGAR, Form 8-K Item 2.02 filing dates"
+    assert "survivorship" in spec.notes.lower()
+    text = resources.files("flowdesk.data.snapshot").joinpath("PROVENANCE.md").read_text(
+        encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith(f"| {EARNINGS_ID} |"))
+    assert "| 36845 | 2003-07-28 | 2025-11-20 |" in row and "survivorship" in row
+
+
 def test_asof_keeps_only_filings_made_by_then() -> None:
     before = earnings_dates("2024-07-31")
     on = earnings_dates("2024-08-01")
