@@ -242,9 +242,16 @@ def update_plan(ids: Iterable[str] | None = None) -> list[SeriesSpec]:
         if spec.source == "derived":
             specs.extend(get_spec(i) for i in spec.derived_from)
         elif not spec.live:
+            # A catalog source like "sec" may name where new rows come from
+            # before its fetcher is registered.
+            why = (
+                "it is snapshot-only"
+                if spec.source == "snapshot"
+                else f"no fetcher for its source {spec.source!r} is installed"
+            )
             raise DataError(
-                f"series {spec.id} cannot be refreshed from a live source (it is"
-                " snapshot-only); use `flowdesk data import`"
+                f"series {spec.id} cannot be refreshed from a live source ({why});"
+                " use `flowdesk data import`"
             )
         else:
             specs.append(spec)
