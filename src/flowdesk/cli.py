@@ -185,13 +185,14 @@ def data_list(
     colour = {"fresh": "green", "stale": "yellow", "missing": "red"}
     for sid, row in frame.iterrows():
         fresh = row["freshness"]
-        age = f" ({row['age_days']}d)" if row["age_days"] is not None and fresh == "stale" else ""
+        # pandas keeps a missing first/last/age as NaN (a float), never None.
+        age = f" ({int(row['age_days'])}d)" if fresh == "stale" else ""
         table.add_row(
             str(sid),
             row["description"],
             f"{row['source']}/{row['origin']}",
-            row["first"] or "-",
-            row["last"] or "-",
+            row["first"] if isinstance(row["first"], str) else "-",
+            row["last"] if isinstance(row["last"], str) else "-",
             f"[{colour.get(fresh, 'white')}]{fresh}{age}[/]",
         )
     _stdout().print(table)

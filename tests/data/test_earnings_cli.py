@@ -27,6 +27,11 @@ def test_list_shows_rows_and_coverage(capsys: pytest.CaptureFixture[str]) -> Non
     assert (row["rows"], row["first"], row["last"]) == (36_845, "2003-07-28", "2025-11-20")
     code, out, _ = run(capsys, "data", "list", "--category", "corporate")
     assert code == 0 and "EARNINGS_DATES" in out and "2025-11-20" in out
+    # The full table too: it holds live-only series that have no first/last date.
+    code, out, err = run(capsys, "data", "list")
+    assert code == 0 and "EARNINGS_DATES" in out and "MORTGAGE30US" in out, err
+    line = next(li for li in out.splitlines() if "EARNINGS_DATES" in li)
+    assert "2003-07-28" in line and "stale (" in line and ".0d)" not in line
 
 
 def test_show_prints_ticker_and_report_date(capsys: pytest.CaptureFixture[str]) -> None:
