@@ -253,7 +253,7 @@ def _show_earnings(spec: Any, frame: Any, fmt: ShowFormat, tail: int) -> None:
         return
     first, last = rows["report_date"].iloc[0].date(), rows["report_date"].iloc[-1].date()
     table = Table(
-        title=f"{spec.id} [{spec.units}]",
+        title=f"{spec.id}: {spec.units} (SEC 8-K Item 2.02)",
         caption=f"{len(rows)} report dates of {rows['ticker'].nunique()} tickers {first} to"
         f" {last}; showing the last {min(tail, len(rows))}. {spec.attribution}",
     )
