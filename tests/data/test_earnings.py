@@ -138,6 +138,11 @@ def test_merge_is_a_union_that_never_drops_an_old_row() -> None:
         (_frame([("A", "02/01/2024")]), "expected YYYY-MM-DD"),
         (_frame([("A", "1990-06-01")]), "outside 1993-01-01"),
         (_frame([("A", "2099-06-01")]), "outside 1993-01-01"),
+        (pd.DataFrame({"ticker": ["A"], "report_date": [20240801]}),
+         "cannot parse report_date 20240801"),
+        (pd.DataFrame([["A", "2024-01-02", "2024-01-03"]],
+                      columns=["ticker", "report_date", "Report_Date"]),
+         "two columns are named 'report_date'"),
     ],
 )
 def test_bad_tables_name_the_table_and_the_problem(frame: pd.DataFrame, fragment: str) -> None:

@@ -82,10 +82,11 @@ def _dates(raw: pd.Series, name: str, lines: Sequence[int] | None) -> pd.Series:
     if bad.any():
         row = int(bad.argmax())
         value = raw.iloc[row]
+        shown = repr(value) if isinstance(value, str) else str(value)
         problem = (
             "empty report_date"
             if _is_blank(value)
-            else f"cannot parse report_date {value!r} (expected YYYY-MM-DD)"
+            else f"cannot parse report_date {shown} (expected YYYY-MM-DD)"
         )
         raise DataError(f"{name}: {_where(row, lines)}: {problem}")
     dates = dates.dt.normalize().astype("datetime64[ns]")
@@ -137,7 +138,12 @@ def check_earnings_table(
     """
     if not isinstance(frame, pd.DataFrame):
         raise DataError(f"{name}: expected a table, got {type(frame).__name__}")
-    names = {str(c).strip().lower(): c for c in frame.columns}
+    names: dict[str, object] = {}
+    for column in frame.columns:
+        key = str(column).strip().lower()
+        if key in COLUMNS and key in names:
+            raise DataError(f"{name}: two columns are named {key!r} ({names[key]!r}, {column!r})")
+        names[key] = column
     missing = [c for c in COLUMNS if c not in names]
     if missing:
         found = ", ".join(map(str, frame.columns)) or "none"
