@@ -65,19 +65,23 @@ def _is_blank(value: object) -> bool:
     return value is pd.NaT or (isinstance(value, str) and not value.strip())
 
 
+def _iso_text(value: object) -> str | None:
+    """Dates and Timestamps as ISO text, text stripped, anything else unparsable.
+
+    Only ``YYYY-MM-DD`` text (the CSV format) is read, so "03/04/2024" is never
+    guessed, and a number is never taken for a count of days or nanoseconds.
+    """
+    if isinstance(value, dt.date):
+        return value.isoformat()[:10]
+    return value.strip() if isinstance(value, str) else None
+
+
 def _dates(raw: pd.Series, name: str, lines: Sequence[int] | None) -> pd.Series:
     """``raw`` as tz-naive midnight datetime64[ns]; DataError at the first bad row."""
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
         dates = raw.dt.tz_convert(None) if raw.dt.tz is not None else raw
     else:
-        # Dates and Timestamps pass through as ISO text; anything else must be
-        # YYYY-MM-DD text (the CSV format), so "03/04/2024" is never guessed.
-        text = raw.map(lambda v: v.isoformat()[:10] if isinstance(v, dt.date) else v)
-        dates = pd.to_datetime(
-            text.map(lambda v: v.strip() if isinstance(v, str) else v),
-            format="%Y-%m-%d",
-            errors="coerce",
-        )
+        dates = pd.to_datetime(raw.map(_iso_text), format="%Y-%m-%d", errors="coerce")
     bad = dates.isna().to_numpy()
     if bad.any():
         row = int(bad.argmax())
