@@ -207,13 +207,14 @@ def test_drivers_section_warns_about_stale_inputs() -> None:
 
     # Catalog rule by hand: VIX is daily (spacing 4 days), published the same day,
     # grace 3 days -> stale after 2 * 4 + 0 + 3 = 11 days. In the embedded data its
-    # last close is weeks before ASOF, the last S&P 500 close.
+    # last close is weeks before the last S&P 500 close.
     assert get_spec("VIX").stale_after_days == 11
-    vix_last = load("VIX", asof=ASOF).index[-1]
-    age = (ASOF - vix_last).days
+    asof = load("SP500").index[-1]
+    vix_last = load("VIX", asof=asof).index[-1]
+    age = (asof - vix_last).days
     assert age > 11
-    section = drivers.build(ReportContext(asof=ASOF))
-    assert section.ok and section.asof == ASOF
+    section = drivers.build(ReportContext(asof=asof))
+    assert section.ok and section.asof == asof
     assert section.note is not None
     # The model's notes come first, then the warning.
     assert ("see flowdesk.policy.attribution. Stale inputs for this as-of date: "
