@@ -185,13 +185,14 @@ def data_list(
     colour = {"fresh": "green", "stale": "yellow", "missing": "red"}
     for sid, row in frame.iterrows():
         fresh = row["freshness"]
-        age = f" ({row['age_days']}d)" if row["age_days"] is not None and fresh == "stale" else ""
+        # pandas keeps a missing first/last/age as NaN (a float), never None.
+        age = f" ({int(row['age_days'])}d)" if fresh == "stale" else ""
         table.add_row(
             str(sid),
             row["description"],
             f"{row['source']}/{row['origin']}",
-            row["first"] or "-",
-            row["last"] or "-",
+            row["first"] if isinstance(row["first"], str) else "-",
+            row["last"] if isinstance(row["last"], str) else "-",
             f"[{colour.get(fresh, 'white')}]{fresh}{age}[/]",
         )
     _stdout().print(table)
@@ -216,6 +217,9 @@ def data_show(
     spec = resolve_spec(series_id, settings)
     data = load(series_id, start=start, end=end, asof=asof, settings=settings)
     frame = data.to_frame(spec.id) if isinstance(data, pd.Series) else data
+    if spec.id == "EARNINGS_DATES" and fmt is not ShowFormat.json:
+        _show_earnings(spec, frame, fmt, tail)
+        return
     if fmt is ShowFormat.csv:
         sys.stdout.write(frame.to_csv(index_label="date", date_format="%Y-%m-%d"))
         return
@@ -234,6 +238,29 @@ def data_show(
         table.add_column(str(col), justify="right")
     for stamp, row in frame.tail(tail).iterrows():
         table.add_row(stamp.strftime("%Y-%m-%d"), *(_fmt_cell(v) for v in row))
+    _stdout().print(table)
+
+
+def _show_earnings(spec: Any, frame: Any, fmt: ShowFormat, tail: int) -> None:
+    """Print earnings dates as ticker, report_date rows (the latest filings last)."""
+    from rich.table import Table
+
+    from flowdesk.data.earnings import undated_view
+
+    rows = undated_view(frame).sort_values(["report_date", "ticker"], kind="stable")
+    if fmt is ShowFormat.csv:
+        sys.stdout.write(rows.to_csv(index=False, date_format="%Y-%m-%d"))
+        return
+    first, last = rows["report_date"].iloc[0].date(), rows["report_date"].iloc[-1].date()
+    table = Table(
+        title=f"{spec.id}: {spec.units} (SEC 8-K Item 2.02)",
+        caption=f"{len(rows)} report dates of {rows['ticker'].nunique()} tickers {first} to"
+        f" {last}; showing the last {min(tail, len(rows))}. {spec.attribution}",
+    )
+    table.add_column("ticker")
+    table.add_column("report_date")
+    for ticker, stamp in rows.tail(tail).itertuples(index=False):
+        table.add_row(ticker, stamp.strftime("%Y-%m-%d"))
     _stdout().print(table)
 
 
