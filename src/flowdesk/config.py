@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from flowdesk._version import __version__
 from flowdesk.errors import ConfigError
 
 __all__ = ["Settings", "config_file_path", "get_settings"]
@@ -108,6 +109,13 @@ class Settings(BaseSettings):
     buyback_quarter_end_lead_sessions
         Optional insider-policy rule: closed at the latest this many sessions before
         quarter end (unset: off).
+    sec_user_agent
+        User-Agent sent to SEC EDGAR (``FLOWDESK_SEC_USER_AGENT``). SEC's fair-access
+        policy asks automated tools to declare who they are, as ``"Name email"``;
+        undeclared clients are answered with HTTP 403.
+    sec_max_requests_per_second
+        Ceiling on requests to SEC EDGAR per second; SEC allows at most 10, so
+        larger values are refused.
     """
 
     model_config = SettingsConfigDict(env_prefix="FLOWDESK_", extra="ignore")
@@ -139,6 +147,11 @@ class Settings(BaseSettings):
     buyback_lag_sessions: int = Field(default=2, ge=0, le=20)
     buyback_notice_sessions: int = Field(default=10, ge=0, le=30)
     buyback_quarter_end_lead_sessions: int | None = Field(default=None, ge=1, le=60)
+    sec_user_agent: str = (
+        f"flowdesk/{__version__} (open-source research;"
+        " set FLOWDESK_SEC_USER_AGENT to 'name email')"
+    )
+    sec_max_requests_per_second: float = Field(default=10.0, gt=0)
 
     @field_validator("cta_trigger_windows")
     @classmethod
@@ -152,6 +165,28 @@ class Settings(BaseSettings):
     def _band_in_order(cls, value: tuple[int, int]) -> tuple[int, int]:
         if not 0 <= value[0] <= value[1] <= 60:
             raise ValueError(f"need 0 <= low <= high <= 60 sessions, got {list(value)}")
+        return value
+
+    @field_validator("sec_user_agent")
+    @classmethod
+    def _user_agent_is_one_printable_line(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be blank; give a name and a contact email")
+        # A header value with control characters would be rejected by the HTTP
+        # library only at request time, far from the setting that caused it.
+        if not value.isprintable():
+            raise ValueError("must be one line of printable characters")
+        return value
+
+    @field_validator("sec_max_requests_per_second")
+    @classmethod
+    def _within_sec_fair_access(cls, value: float) -> float:
+        if value > 10:
+            raise ValueError(
+                f"SEC EDGAR allows at most 10 requests per second (sec.gov fair-access"
+                f" policy), got {value:g}"
+            )
         return value
 
     @field_validator("fred_api_key")

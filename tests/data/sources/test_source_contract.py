@@ -447,3 +447,19 @@ class TestYahooContract(SourceContract):
             bad.iloc[3, bad.columns.get_loc("Adj Close")] = "n/a"
             return bad
         return RuntimeError("Too Many Requests. Rate limited. Try after a while.")
+
+
+# ====================================================================== SEC EDGAR
+# Not a subclass of SourceContract, on purpose. The contract is written for
+# series sources: ``fetch(spec)`` of one catalog row returning a FetchResult
+# whose data is a float series on a date index, validated by validate_series,
+# with one URL per series and missing-value markers. The SEC source returns a
+# table (ticker, report_date) for many companies from many URLs, with per-company
+# failures collected instead of raised. Forcing it through ``fetch(spec)`` would
+# test an adapter, not the source. tests/data/sources/test_sec.py holds the
+# equivalent checks in the same spirit: values equal an independent json reading
+# of the published-format fixtures, the table's dtype/order/uniqueness policy, a
+# 500 then success retried once with a 0.5 s back-off, persistent 429/5xx retried
+# 1 + retries times then reported with the ticker, 404 not retried, transport
+# failures, malformed payloads naming the ticker, offline mode making no request,
+# and no secret in any URL or message.
