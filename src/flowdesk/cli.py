@@ -278,18 +278,27 @@ def data_update(
     ] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Fetch series from FRED, Cboe and Yahoo and merge them into the local cache."""
+    """Fetch series from FRED, Cboe and Yahoo and merge them into the local cache.
+
+    EARNINGS_DATES (company report dates from SEC EDGAR, one request per company) is
+    refreshed only when named: `flowdesk data update EARNINGS_DATES`.
+    """
     from dataclasses import asdict
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from flowdesk.data import update, update_plan
+    from flowdesk.data.earnings import EARNINGS_ID
     from flowdesk.errors import ConfigError
 
     settings = _settings()
     if settings.offline:
         raise ConfigError("offline mode: `data update` needs the network (drop --offline)")
-    total = len(update_plan(series_ids or None))
+    wanted = [i.upper() for i in series_ids or []]
+    earnings = EARNINGS_ID in wanted
+    others = [i for i in series_ids or [] if i.upper() != EARNINGS_ID]
+    plan = update_plan(others or None) if others or not earnings else []
+    outcomes = []
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -297,12 +306,23 @@ def data_update(
         console=_stderr(),
         transient=fmt is OutputFormat.json,
     ) as progress:
-        task = progress.add_task("updating", total=total)
+        if earnings:
+            from flowdesk.data.earnings_update import update_earnings_dates
 
-        def advance(outcome: Any) -> None:
-            progress.update(task, advance=1, description=f"{outcome.id}: {outcome.status}")
+            companies = progress.add_task(f"{EARNINGS_ID}: SEC EDGAR", total=None)
 
-        outcomes = update(series_ids or None, settings=settings, on_done=advance)
+            def company(done: int, total: int, ticker: str) -> None:
+                progress.update(companies, completed=done, total=total,
+                                description=f"{EARNINGS_ID}: {ticker}")
+
+            outcomes.append(update_earnings_dates(settings=settings, progress=company))
+        if plan:
+            task = progress.add_task("updating", total=len(plan))
+
+            def advance(outcome: Any) -> None:
+                progress.update(task, advance=1, description=f"{outcome.id}: {outcome.status}")
+
+            outcomes += update([s.id for s in plan], settings=settings, on_done=advance)
     if fmt is OutputFormat.json:
         _print_json([asdict(o) for o in outcomes])
     else:
