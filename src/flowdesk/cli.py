@@ -518,6 +518,8 @@ def buybacks(
         "--event-study", help="S&P 500 returns in open vs blackout windows since 2004.")] = False,
     backtest: Annotated[bool, typer.Option(
         "--backtest", help="Error of the projected report dates, 2015-2025.")] = False,
+    ticker: Annotated[str | None, typer.Option(
+        "--ticker", help="One company: its window, last and next release.")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Buyback blackout by company: who closes and reopens in the next two weeks."""
@@ -539,6 +541,13 @@ def buybacks(
             _emit(earnings_projection_backtest(settings=_settings()), fmt)
         return
     result = buyback_calendar(_checked_asof(asof), settings=_settings())
+    if ticker is not None:
+        row = result.company(ticker)
+        if fmt is OutputFormat.json:
+            _print_json(row)
+        else:
+            sys.stdout.write("\n".join(f"{k}: {v}" for k, v in row.items()) + "\n")
+        return
     lists = result.listing()
     if fmt is OutputFormat.json:
         _print_json({**result.to_dict(),

@@ -73,3 +73,18 @@ def test_desk_uses_company_dates_and_labels_the_synthetic_fallback() -> None:
     assert any("8-K Item 2.02" in n for n in real.notes)
     early = FlowsDesk(n_paths=32).estimate("2000-03-10")
     assert any("synthetic report-date calendar" in n for n in early.notes)
+
+
+def test_one_company_and_an_unknown_ticker() -> None:
+    result = runner.invoke(app, ["buybacks", "--asof", "2024-09-16", "--ticker", "aapl",
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.output)
+    # Apple's 8-K Item 2.02 of 2024-08-01 is the last one filed by 2024-09-16; its next
+    # release (2024-10-31) was not announced yet, so it is projected: 2023-11-02 + 52
+    # weeks = 2024-10-31, a Thursday like every Apple release.
+    assert row["last_report"] == "2024-08-01"
+    assert row["next_report"] == "2024-10-31" and row["next_projected"] is True
+    bad = runner.invoke(app, ["buybacks", "--ticker", "APPL"])
+    assert bad.exit_code == 2 and "not an S&P 500 member" in bad.output
+    assert "APP" in bad.output  # closest spellings offered

@@ -404,6 +404,27 @@ class CompanyBuybackResult(BuybackResult):
         out = pd.DataFrame(rows).set_index("ticker")
         return out.join(self.next_reports, how="left").sort_index()
 
+    def company(self, ticker: str, asof: DateLike | None = None) -> dict[str, Any]:
+        """One company's state on ``asof``: window, last and next release (JSON-ready).
+
+        Raises
+        ------
+        DataError
+            ``ticker`` is not a member in the data (with the closest spellings).
+        """
+        key = ticker.strip().upper().replace("/", ".").replace("-", ".")
+        table = self.companies(asof)
+        if key not in table.index:
+            import difflib
+
+            near = difflib.get_close_matches(key, list(table.index), n=3)
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise DataError(f"--ticker {ticker!r}: not an S&P 500 member in EARNINGS_DATES "
+                            f"({len(table)} tickers known){hint}")
+        row = table.loc[key]
+        day = self.daily.index[self._position(asof)]
+        return jsonable({"ticker": key, "asof": day, **row.to_dict()})
+
     def listing(self, asof: DateLike | None = None, sessions: int = 10) -> dict[str, pd.DataFrame]:
         """``flowdesk buybacks``: who enters and leaves blackout within ``sessions``, who is in.
 
