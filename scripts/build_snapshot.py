@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from flowdesk.data.catalog import CATALOG, SeriesSpec, get_spec
+from flowdesk.data.earnings import dated_view, read_earnings_csv
 from flowdesk.data.formats import parse_series_csv, read_text
 from flowdesk.data.parquet_io import parquet_bytes, sha256_bytes
 from flowdesk.data.validate import validate_series
@@ -70,6 +71,22 @@ def _rrp(paths: list[Path], spec: SeriesSpec) -> pd.Series:
     if not np.allclose(old[overlap], new[overlap]):
         raise SystemExit("RRPONTSYD: the two source files disagree on their overlap")
     return new.combine_first(old)
+
+
+def _vix(paths: list[Path], spec: SeriesSpec) -> pd.Series:
+    cboe = _plain("CLOSE")(paths[:1], spec)
+    fred = _plain()(paths[1:], spec)
+    overlap = cboe.index.intersection(fred.index)
+    if not np.array_equal(cboe[overlap].to_numpy(), fred[overlap].to_numpy()):
+        raise SystemExit("VIX: the Cboe file and FRED's VIXCLS disagree on their overlap")
+    # FRED republishes the Cboe close; it only supplies the days after the Cboe file ends.
+    return pd.concat([cboe, fred.loc[fred.index > cboe.index[-1]]])
+
+
+def _earnings(paths: list[Path], spec: SeriesSpec) -> pd.DataFrame:
+    # The package's own strict reader; stored by report date (date32), ticker as
+    # a dictionary-encoded string column.
+    return dated_view(read_earnings_csv(paths[0]))
 
 
 def _fx(country: str, invert: bool) -> Callable:
@@ -147,7 +164,11 @@ SOURCES: dict[str, Build] = {
     ),
     "BTC": Build((_V + "yahoo_BTC-USD_close_daily.csv",), _plain("Close"), "Close column only"),
     "DCOILWTICO": Build((_PD + "WTI_daily_DCOILWTICO.csv",), _plain()),
-    "VIX": Build((_C + "VIX_daily_datahub.csv",), _plain("CLOSE"), "CLOSE column only"),
+    "VIX": Build(
+        (_C + "VIX_daily_datahub.csv", _PD + "VIXCLS.csv"),
+        _vix,
+        "CLOSE column; days after the Cboe file ends from FRED VIXCLS (identical on the overlap)",
+    ),
     "VIX3M": Build((_C + "VIX3M_History.csv",), _plain("CLOSE"), "CLOSE column only"),
     "VIX9D": Build((_C + "VIX9D_History.csv",), _plain("CLOSE"), "CLOSE column only"),
     "VVIX": Build((_C + "VVIX_History.csv",), _plain("VVIX")),
@@ -206,6 +227,11 @@ SOURCES: dict[str, Build] = {
         "JSON meetings flattened to a table",
     ),
     "HYPERSCALER_CAPEX": Build((_PD + "hyperscaler_capex_revenue_annual.csv",), _hyperscalers),
+    "EARNINGS_DATES": Build(
+        (_PD + "sec_8k_item202_earnings_dates.csv",),
+        _earnings,
+        "rows unchanged; stored by report date, current S&P 500 members only (survivorship)",
+    ),
 }
 for _sid in (
     "DFF",
@@ -241,15 +267,32 @@ for _sid in (
 
 
 def _manifest_rows(shared: Path) -> dict[str, dict[str, str]]:
-    """Parse the provenance table of MANIFEST.md into {file: {origin, license}}."""
+    """Parse the provenance table of MANIFEST.md into {file: {origin, license}}.
+
+    Columns are found by their header names (``file``, ``origin ...``,
+    ``license ...``, ``sha256[:12]``), not by position: a positional parser
+    once expected a tenth column that the table does not have and silently
+    left every origin blank.
+    """
     rows: dict[str, dict[str, str]] = {}
+    where: dict[str, int] | None = None
     for line in (shared / "MANIFEST.md").read_text(encoding="utf-8").splitlines():
-        if not line.startswith("| ") or line.startswith("| file") or line.startswith("|---"):
+        if not line.startswith("| ") or line.startswith("|---"):
             continue
         cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
-        if len(cells) < 10:
+        if cells[0] == "file":
+            names = [c.split(" ")[0].lower() for c in cells]
+            where = {key: names.index(key) for key in ("file", "origin", "license", "sha256[:12]")}
             continue
-        rows[cells[0]] = {"origin": cells[8], "license": cells[9], "sha256_12": cells[5]}
+        if where is None or len(cells) <= max(where.values()):
+            continue
+        rows[cells[where["file"]]] = {
+            "origin": cells[where["origin"]],
+            "license": cells[where["license"]],
+            "sha256_12": cells[where["sha256[:12]"]],
+        }
+    if not rows:
+        raise SystemExit(f"{shared / 'MANIFEST.md'}: no provenance table found")
     return rows
 
 
@@ -321,6 +364,10 @@ def _provenance_md(manifest: dict[str, dict]) -> str:
         "Nasdaq-100 of Nasdaq, Inc. These vendor prices are included only as a small",
         "demonstration sample (close prices only) in the way open-source finance libraries ship",
         "sample data; refresh them from the live source for any other use.",
+        "Earnings report dates (EARNINGS_DATES): dates of SEC Form 8-K Item 2.02 filings,",
+        "public-domain facts (Source: SEC EDGAR). They cover the current S&P 500 members only,",
+        "so companies that left the index are missing (survivorship); refresh or import newer",
+        "dates with `flowdesk data update`/`flowdesk data import EARNINGS_DATES file.csv`.",
         "The ICE BofA high-yield spread is deliberately not included (ICE forbids reproduction).",
         "",
         "| id | rows | first | last | built from | transformation | origin | license |",

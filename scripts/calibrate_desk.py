@@ -1,4 +1,4 @@
-"""Reproduce the desk defaults of docs/calibration.md: trigger filters and tape volatility.
+"""Reproduce the desk defaults of docs/calibration.md: triggers, tape volatility, buyback lead.
 
 1. Trigger filters. For each family (EMA, SMA) and horizon (short, medium, long), the
    window on a fixed grid of common lengths whose S&P 500 trigger level is closest,
@@ -10,6 +10,11 @@
    of 21 sessions whose return was about -1 sigma (up: +1 sigma), relative to windows
    with about no return. A linear vol path from 1 to ``m`` averages ``(1 + m) / 2``,
    so ``m = 2 x ratio - 1``.
+3. Buyback blackout lead. The share of S&P 500 members in blackout on each public
+   case with a published share, for leads of 15 to 40 sessions on the company
+   report dates; one lead for all dates, chosen by leave-one-case-out within the
+   desk's published "4-6 weeks" (20-30 sessions). A quoted share that is not in
+   the cases file (Goldman Sachs, 2023-09-15: "roughly 50%") is scored out of sample.
 
 Usage: ``python scripts/calibrate_desk.py [--cases FILE]`` (offline, embedded data).
 """
@@ -108,6 +113,58 @@ def report_tape_vol(sp: pd.Series, horizon: int = 21) -> None:
     del n_flat
 
 
+LEADS = tuple(range(15, 41))
+#: A published share quoted in the press but not in the cases file: an out-of-sample check.
+HOLDOUT = {"2023-09-15": 0.50}
+
+
+def _blackout_share(table: pd.DataFrame, day: str, lead: int) -> float:
+    from flowdesk.calendars import nyse_sessions
+    from flowdesk.flows.company_buybacks import CompanyBuybacks
+
+    when = pd.Timestamp(day)
+    sessions = nyse_sessions(when - pd.Timedelta(days=30), when)
+    model = CompanyBuybacks(blackout_lead_sessions=lead, lead_band=(lead, lead))
+    return float(model.fit(sessions, table, asof=when).daily["blackout_share"].iloc[-1])
+
+
+def report_buyback_lead(cases: pd.DataFrame) -> None:
+    from flowdesk.data.earnings import earnings_dates
+
+    table = earnings_dates()
+    cases = cases.dropna(subset=["buyback_blackout_share"]).reset_index(drop=True)
+    days = [f"{d:%Y-%m-%d}" for d in cases["date"]]
+    pub = cases["buyback_blackout_share"].to_numpy()
+    share = {(d, n): _blackout_share(table, d, n) for d in [*days, *HOLDOUT] for n in LEADS}
+    inside = [n for n in LEADS if 20 <= n <= 30]
+
+    def err(keep: list[int], n: int) -> float:
+        return float(np.median([abs(share[days[i], n] - pub[i]) for i in keep]))
+
+    print(f"\nBuyback blackout lead: {len(days)} public cases ({', '.join(days)}); share of "
+          "members in blackout, percent\n")
+    print("| lead (sessions) | " + " | ".join(days) + " | " + " | ".join(
+        f"{d} (held out)" for d in HOLDOUT) + " | median abs error pp |")
+    print("|---|" + "---|" * (len(days) + len(HOLDOUT) + 1))
+    print("| published | " + " | ".join(f"{100 * p:.0f}" for p in pub) + " | " + " | ".join(
+        f"{100 * v:.0f}" for v in HOLDOUT.values()) + " | |")
+    for n in sorted({*LEADS[::5], 28, 29, 31, 32}):
+        print(f"| {n} | " + " | ".join(f"{100 * share[d, n]:.0f}" for d in [*days, *HOLDOUT])
+              + f" | {100 * err(list(range(len(days))), n):.1f} |")
+    picks = []
+    for i in range(len(days)):
+        keep = [j for j in range(len(days)) if j != i]
+        pick = min(inside, key=lambda n: err(keep, n))
+        picks.append(pick)
+        print(f"leave out {days[i]}: lead {pick} chosen on the others, error on it "
+              f"{100 * abs(share[days[i], pick] - pub[i]):.1f} pp")
+    best = min(inside, key=lambda n: err(list(range(len(days))), n))
+    print(f"chosen on all cases: lead {best}")
+    for d, v in HOLDOUT.items():
+        print(f"held-out quote {d}: published {100 * v:.0f}%, lead {best} gives "
+              f"{100 * share[d, best]:.0f}%")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=Path, default=None)
@@ -117,6 +174,7 @@ def main() -> None:
     sp = load("SP500")
     report_triggers(sp, cases)
     report_tape_vol(sp)
+    report_buyback_lead(pd.read_csv(args.cases or _default_cases(), parse_dates=["date"]))
 
 
 if __name__ == "__main__":

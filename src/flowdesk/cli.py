@@ -185,13 +185,14 @@ def data_list(
     colour = {"fresh": "green", "stale": "yellow", "missing": "red"}
     for sid, row in frame.iterrows():
         fresh = row["freshness"]
-        age = f" ({row['age_days']}d)" if row["age_days"] is not None and fresh == "stale" else ""
+        # pandas keeps a missing first/last/age as NaN (a float), never None.
+        age = f" ({int(row['age_days'])}d)" if fresh == "stale" else ""
         table.add_row(
             str(sid),
             row["description"],
             f"{row['source']}/{row['origin']}",
-            row["first"] or "-",
-            row["last"] or "-",
+            row["first"] if isinstance(row["first"], str) else "-",
+            row["last"] if isinstance(row["last"], str) else "-",
             f"[{colour.get(fresh, 'white')}]{fresh}{age}[/]",
         )
     _stdout().print(table)
@@ -216,6 +217,9 @@ def data_show(
     spec = resolve_spec(series_id, settings)
     data = load(series_id, start=start, end=end, asof=asof, settings=settings)
     frame = data.to_frame(spec.id) if isinstance(data, pd.Series) else data
+    if spec.id == "EARNINGS_DATES" and fmt is not ShowFormat.json:
+        _show_earnings(spec, frame, fmt, tail)
+        return
     if fmt is ShowFormat.csv:
         sys.stdout.write(frame.to_csv(index_label="date", date_format="%Y-%m-%d"))
         return
@@ -237,6 +241,29 @@ def data_show(
     _stdout().print(table)
 
 
+def _show_earnings(spec: Any, frame: Any, fmt: ShowFormat, tail: int) -> None:
+    """Print earnings dates as ticker, report_date rows (the latest filings last)."""
+    from rich.table import Table
+
+    from flowdesk.data.earnings import undated_view
+
+    rows = undated_view(frame).sort_values(["report_date", "ticker"], kind="stable")
+    if fmt is ShowFormat.csv:
+        sys.stdout.write(rows.to_csv(index=False, date_format="%Y-%m-%d"))
+        return
+    first, last = rows["report_date"].iloc[0].date(), rows["report_date"].iloc[-1].date()
+    table = Table(
+        title=f"{spec.id}: {spec.units} (SEC 8-K Item 2.02)",
+        caption=f"{len(rows)} report dates of {rows['ticker'].nunique()} tickers {first} to"
+        f" {last}; showing the last {min(tail, len(rows))}. {spec.attribution}",
+    )
+    table.add_column("ticker")
+    table.add_column("report_date")
+    for ticker, stamp in rows.tail(tail).itertuples(index=False):
+        table.add_row(ticker, stamp.strftime("%Y-%m-%d"))
+    _stdout().print(table)
+
+
 def _fmt_cell(value: Any) -> str:
     if isinstance(value, float):
         return "" if math.isnan(value) else f"{value:,.6g}"
@@ -251,18 +278,27 @@ def data_update(
     ] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Fetch series from FRED, Cboe and Yahoo and merge them into the local cache."""
+    """Fetch series from FRED, Cboe and Yahoo and merge them into the local cache.
+
+    EARNINGS_DATES (company report dates from SEC EDGAR, one request per company) is
+    refreshed only when named: `flowdesk data update EARNINGS_DATES`.
+    """
     from dataclasses import asdict
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from flowdesk.data import update, update_plan
+    from flowdesk.data.earnings import EARNINGS_ID
     from flowdesk.errors import ConfigError
 
     settings = _settings()
     if settings.offline:
         raise ConfigError("offline mode: `data update` needs the network (drop --offline)")
-    total = len(update_plan(series_ids or None))
+    wanted = [i.upper() for i in series_ids or []]
+    earnings = EARNINGS_ID in wanted
+    others = [i for i in series_ids or [] if i.upper() != EARNINGS_ID]
+    plan = update_plan(others or None) if others or not earnings else []
+    outcomes = []
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -270,12 +306,23 @@ def data_update(
         console=_stderr(),
         transient=fmt is OutputFormat.json,
     ) as progress:
-        task = progress.add_task("updating", total=total)
+        if earnings:
+            from flowdesk.data.earnings_update import update_earnings_dates
 
-        def advance(outcome: Any) -> None:
-            progress.update(task, advance=1, description=f"{outcome.id}: {outcome.status}")
+            companies = progress.add_task(f"{EARNINGS_ID}: SEC EDGAR", total=None)
 
-        outcomes = update(series_ids or None, settings=settings, on_done=advance)
+            def company(done: int, total: int, ticker: str) -> None:
+                progress.update(companies, completed=done, total=total,
+                                description=f"{EARNINGS_ID}: {ticker}")
+
+            outcomes.append(update_earnings_dates(settings=settings, progress=company))
+        if plan:
+            task = progress.add_task("updating", total=len(plan))
+
+            def advance(outcome: Any) -> None:
+                progress.update(task, advance=1, description=f"{outcome.id}: {outcome.status}")
+
+            outcomes += update([s.id for s in plan], settings=settings, on_done=advance)
     if fmt is OutputFormat.json:
         _print_json([asdict(o) for o in outcomes])
     else:
@@ -458,6 +505,63 @@ def flows(
     from flowdesk.flows.desk import FlowsDesk
 
     _emit(FlowsDesk().estimate(_checked_asof(asof), asset=asset, settings=_settings()), fmt)
+
+
+_LISTED = 25  # companies shown per list in the text output
+
+
+@app.command("buybacks")
+@handle_errors
+def buybacks(
+    asof: AsofOption = None,
+    study: Annotated[bool, typer.Option(
+        "--event-study", help="S&P 500 returns in open vs blackout windows since 2004.")] = False,
+    backtest: Annotated[bool, typer.Option(
+        "--backtest", help="Error of the projected report dates, 2015-2025.")] = False,
+    ticker: Annotated[str | None, typer.Option(
+        "--ticker", help="One company: its window, last and next release.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Buyback blackout by company: who closes and reopens in the next two weeks."""
+    from flowdesk.errors import ConfigError
+    from flowdesk.flows.desk import (
+        buyback_calendar,
+        buyback_event_study,
+        earnings_projection_backtest,
+    )
+
+    if study and backtest:
+        raise ConfigError("--event-study and --backtest: choose one")
+    if study:
+        with _spinner("Fitting 22 years of company windows"):
+            _emit(buyback_event_study(_checked_asof(asof), settings=_settings()), fmt)
+        return
+    if backtest:
+        with _spinner("Projecting 20,000 report dates"):
+            _emit(earnings_projection_backtest(settings=_settings()), fmt)
+        return
+    result = buyback_calendar(_checked_asof(asof), settings=_settings())
+    if ticker is not None:
+        row = result.company(ticker)
+        if fmt is OutputFormat.json:
+            _print_json(row)
+        else:
+            sys.stdout.write("\n".join(f"{k}: {v}" for k, v in row.items()) + "\n")
+        return
+    lists = result.listing()
+    if fmt is OutputFormat.json:
+        _print_json({**result.to_dict(),
+                     **{name: frame.reset_index().to_dict("records")
+                        for name, frame in lists.items()}})
+        return
+    parts = [result.summary().rstrip()]
+    for name, frame in lists.items():
+        title = name.replace("_", " ").capitalize()
+        body = frame.head(_LISTED).to_string() if not frame.empty else "  (none)"
+        more = (f"\n  ... and {len(frame) - _LISTED} more (--format json lists all)"
+                if len(frame) > _LISTED else "")
+        parts.append(f"{title} ({len(frame)})\n{body}{more}")
+    sys.stdout.write("\n\n".join(parts) + "\n")
 
 
 @app.command("validate")

@@ -101,6 +101,14 @@ class Settings(BaseSettings):
         end of the up/down tape relative to today's (docs/calibration.md).
     buyback_annual_bn
         Annual S&P 500 buybacks, USD bn (S&P DJI: $942.5bn in 2024).
+    buyback_lead_sessions, buyback_lead_band, buyback_lag_sessions
+        A company's buyback window closes this many sessions before its earnings
+        release (band: low and high case) and reopens this many after it.
+    buyback_notice_sessions
+        A release date counts as announced (known) this many sessions ahead.
+    buyback_quarter_end_lead_sessions
+        Optional insider-policy rule: closed at the latest this many sessions before
+        quarter end (unset: off).
     sec_user_agent
         User-Agent sent to SEC EDGAR (``FLOWDESK_SEC_USER_AGENT``). SEC's fair-access
         policy asks automated tools to declare who they are, as ``"Name email"``;
@@ -138,6 +146,11 @@ class Settings(BaseSettings):
     tape_vol_up: float = Field(default=0.9, gt=0, le=5)
     tape_vol_down: float = Field(default=1.5, gt=0, le=5)
     buyback_annual_bn: float = Field(default=942.5, gt=0)
+    buyback_lead_sessions: int = Field(default=30, ge=0, le=60)
+    buyback_lead_band: tuple[int, int] = (25, 35)
+    buyback_lag_sessions: int = Field(default=2, ge=0, le=20)
+    buyback_notice_sessions: int = Field(default=10, ge=0, le=30)
+    buyback_quarter_end_lead_sessions: int | None = Field(default=None, ge=1, le=60)
     sec_user_agent: str = (
         f"flowdesk/{__version__} (open-source research;"
         " set FLOWDESK_SEC_USER_AGENT to 'name email')"
@@ -152,6 +165,13 @@ class Settings(BaseSettings):
     def _windows_at_least_two(cls, value: tuple[int, int, int]) -> tuple[int, int, int]:
         if any(w < 2 for w in value):
             raise ValueError(f"every window must be >= 2 sessions, got {list(value)}")
+        return value
+
+    @field_validator("buyback_lead_band")
+    @classmethod
+    def _band_in_order(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if not 0 <= value[0] <= value[1] <= 60:
+            raise ValueError(f"need 0 <= low <= high <= 60 sessions, got {list(value)}")
         return value
 
     @field_validator("sec_user_agent")

@@ -59,10 +59,22 @@ def test_provenance_names_every_entry_and_no_ice_data() -> None:
         ("VVIX", "2006-03-15", 15.71),
         # WTI's negative close on 2020-04-20 (EIA).
         ("DCOILWTICO", "2020-04-20", -36.98),
+        # The last VIX close of the Cboe file and one from FRED's VIXCLS after it.
+        ("VIX", "2026-07-23", 18.70),
+        ("VIX", "2026-09-04", 14.53),
     ],
 )
 def test_published_reference_values(sid: str, date: str, value: float) -> None:
     assert read_snapshot(sid).loc[date] == pytest.approx(value, abs=0.006)
+
+
+def test_provenance_gives_each_entry_its_origin() -> None:
+    text = SNAPSHOT.joinpath("PROVENANCE.md").read_text(encoding="utf-8")
+    for sid, entry in snapshot_manifest().items():
+        assert all(entry["origin"]) and len(entry["origin"]) == len(entry["built_from"]), sid
+    assert "see ../shared/data/MANIFEST.md |" not in text
+    # The origin of the earnings dates as MANIFEST.md records it.
+    assert "PyPI stocks-earnings-dates 0.1.9" in text
 
 
 def test_fx_is_quoted_like_fred() -> None:

@@ -37,8 +37,8 @@ def test_the_table_is_the_summary_rows_and_says_public_cases_not_a_fit(
            "estimates</h3>" in text
     assert "Public cases, not a fit: 6 published desk notes (Goldman Sachs CTA Corner, " \
            "Goldman Sachs buyback desk), 2022-09-16 to 2024-12-16, quoted in public reposts" in text
-    assert "the three trigger-filter windows were chosen on them by the method in " \
-           "docs/calibration.md" in text
+    assert "the three trigger-filter windows and the buyback blackout lead were chosen on " \
+           "them by the method in docs/calibration.md" in text
     for row in shipped.summary_rows:
         assert f'<tr data-key="{row.key}">' in text
         assert row.text in text

@@ -124,7 +124,10 @@ def test_overview_section_content() -> None:
     from flowdesk.data import load
     from flowdesk.report.sections import overview
 
-    ctx = ReportContext(asof=ASOF)
+    # The last S&P 500 close of the embedded data: VIX (Cboe, then FRED's VIXCLS)
+    # ends three weeks before it there, which the section must flag.
+    asof = load("SP500").index[-1]
+    ctx = ReportContext(asof=asof)
     section = overview.build(ctx)
     assert section.ok and section.id == "overview"
     labels = [k.label for k in section.key_numbers]
@@ -133,14 +136,13 @@ def test_overview_section_content() -> None:
     assert len(dom_ids) == 4 and len(set(dom_ids)) == 4
     assert set(section.freshness) == {"SP500", "VIX", "VIX3M", "DGS3MO", "DGS2", "DGS10",
                                       "DFF", "NETLIQ"}
-    # In the embedded data VIX ends weeks before the last S&P 500 close: flagged.
     vix_last = load("VIX").index[-1]
-    assert (ASOF - vix_last).days > 11
+    assert (asof - vix_last).days > 11
     assert section.note is not None and "VIX (last" in section.note
     assert section.freshness["VIX"] == vix_last
     sp = section.key_numbers[0]
-    assert sp.value == pytest.approx(float(load("SP500").loc[ASOF]))
-    assert sp.obs_date == ASOF and sp.unit == "index points" and sp.change_unit == "%"
+    assert sp.value == pytest.approx(float(load("SP500").loc[asof]))
+    assert sp.obs_date == asof and sp.unit == "index points" and sp.change_unit == "%"
 
 
 def test_overview_section_asof_outside_data_is_flowdesk_error() -> None:
@@ -205,13 +207,14 @@ def test_drivers_section_warns_about_stale_inputs() -> None:
 
     # Catalog rule by hand: VIX is daily (spacing 4 days), published the same day,
     # grace 3 days -> stale after 2 * 4 + 0 + 3 = 11 days. In the embedded data its
-    # last close is weeks before ASOF, the last S&P 500 close.
+    # last close is weeks before the last S&P 500 close.
     assert get_spec("VIX").stale_after_days == 11
-    vix_last = load("VIX", asof=ASOF).index[-1]
-    age = (ASOF - vix_last).days
+    asof = load("SP500").index[-1]
+    vix_last = load("VIX", asof=asof).index[-1]
+    age = (asof - vix_last).days
     assert age > 11
-    section = drivers.build(ReportContext(asof=ASOF))
-    assert section.ok and section.asof == ASOF
+    section = drivers.build(ReportContext(asof=asof))
+    assert section.ok and section.asof == asof
     assert section.note is not None
     # The model's notes come first, then the warning.
     assert ("see flowdesk.policy.attribution. Stale inputs for this as-of date: "

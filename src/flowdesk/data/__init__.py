@@ -15,20 +15,32 @@ from flowdesk.data.api import (
 )
 from flowdesk.data.asof import latest_asof, resolve_asof
 from flowdesk.data.catalog import CATALOG, SeriesSpec, catalog_frame, get_spec, series_ids
+from flowdesk.data.earnings import (
+    EARNINGS_ID,
+    check_earnings_table,
+    earnings_dates,
+    merge_earnings_dates,
+    save_earnings_dates,
+)
 
 __all__ = [
     "CATALOG",
+    "EARNINGS_ID",
     "SeriesSpec",
     "UpdateOutcome",
     "catalog_frame",
+    "check_earnings_table",
+    "earnings_dates",
     "export_series",
     "get_spec",
     "import_series",
     "latest_asof",
     "list_series",
     "load",
+    "merge_earnings_dates",
     "resolve_asof",
     "resolve_spec",
+    "save_earnings_dates",
     "series_ids",
     "update",
     "update_plan",

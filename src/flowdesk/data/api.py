@@ -19,6 +19,14 @@ import pandas as pd
 from flowdesk.config import Settings, get_settings
 from flowdesk.data.catalog import CATALOG, SeriesSpec, get_spec
 from flowdesk.data.derived import DERIVATIONS
+from flowdesk.data.earnings import (
+    EARNINGS_ID,
+    USER_KEY,
+    dated_view,
+    import_earnings_dates,
+    resolve_table,
+    undated_view,
+)
 from flowdesk.data.formats import parse_series_csv, read_text
 from flowdesk.data.sources.snapshot import has_snapshot, read_snapshot, snapshot_manifest
 from flowdesk.data.store import MergeOutcome, Store, check_series_id
@@ -107,6 +115,9 @@ def _published_by(data: pd.Series | pd.DataFrame, spec: SeriesSpec, asof: pd.Tim
 
 
 def _raw(spec: SeriesSpec, store: Store) -> pd.Series | pd.DataFrame:
+    if spec.id == EARNINGS_ID:
+        # Its own precedence (user import > cache > snapshot), see flowdesk.data.earnings.
+        return dated_view(resolve_table(store)[0])
     cached = store.read(spec.id)
     snap = read_snapshot(spec.id) if has_snapshot(spec.id) else None
     if cached is None and snap is None:
@@ -231,9 +242,16 @@ def update_plan(ids: Iterable[str] | None = None) -> list[SeriesSpec]:
         if spec.source == "derived":
             specs.extend(get_spec(i) for i in spec.derived_from)
         elif not spec.live:
+            # A catalog source like "sec" may name where new rows come from
+            # before its fetcher is registered.
+            why = (
+                "it is snapshot-only"
+                if spec.source == "snapshot"
+                else f"no fetcher for its source {spec.source!r} is installed"
+            )
             raise DataError(
-                f"series {spec.id} cannot be refreshed from a live source (it is"
-                " snapshot-only); use `flowdesk data import`"
+                f"series {spec.id} cannot be refreshed from a live source ({why});"
+                " use `flowdesk data import`"
             )
         else:
             specs.append(spec)
@@ -325,8 +343,10 @@ def import_series(
     """Import a user-supplied CSV (``date,value``) into the cache, validated.
 
     Catalog series are merged with what is cached (or the snapshot); any other
-    id becomes a user series that :func:`load` can read. Nothing is written
-    unless the whole file passes validation.
+    id becomes a user series that :func:`load` can read. ``EARNINGS_DATES``
+    takes a ``ticker,report_date`` file instead, which then overrides the cache
+    and snapshot copies (:func:`flowdesk.data.earnings.import_earnings_dates`).
+    Nothing is written unless the whole file passes validation.
 
     Raises
     ------
@@ -338,6 +358,10 @@ def import_series(
     settings = _settings(settings)
     path = Path(path)
     key = check_series_id(series_id)
+    if key == EARNINGS_ID:
+        return import_earnings_dates(path, settings=settings)
+    if key == USER_KEY:
+        raise DataError(f"series id {key} is reserved for the {EARNINGS_ID} import")
     try:
         spec: SeriesSpec | None = get_spec(key)
     except DataError:
@@ -400,8 +424,12 @@ def series_payload(spec: SeriesSpec, data: pd.Series | pd.DataFrame) -> dict[str
         and ``observations``: one record per date, dates as ``YYYY-MM-DD``.
     """
     frame = data.to_frame(spec.id) if isinstance(data, pd.Series) else data
-    records = frame.reset_index()
-    records["date"] = records["date"].dt.strftime("%Y-%m-%d")
+    if spec.id == EARNINGS_ID:
+        records = undated_view(frame)
+        records["report_date"] = records["report_date"].dt.strftime("%Y-%m-%d")
+    else:
+        records = frame.reset_index()
+        records["date"] = records["date"].dt.strftime("%Y-%m-%d")
     return {
         "id": spec.id,
         "description": spec.description,
@@ -440,10 +468,16 @@ def export_series(
         raise ConfigError(f"export file {path}: directory {path.parent} does not exist")
     data = load(series_id, start, end, asof, settings=settings)
     frame = data.to_frame() if isinstance(data, pd.Series) else data
+    # Earnings dates leave as ticker,report_date: the file `data import` reads back.
+    plain = undated_view(frame) if resolve_spec(series_id, settings).id == EARNINGS_ID else None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        if suffix == ".csv":
+        if plain is not None and suffix == ".csv":
+            plain.to_csv(tmp, index=False, date_format="%Y-%m-%d")
+        elif plain is not None:
+            plain.to_parquet(tmp, index=False)
+        elif suffix == ".csv":
             frame.to_csv(tmp, index_label="date", date_format="%Y-%m-%d")
         else:
             frame.reset_index().to_parquet(tmp, index=False)
@@ -503,6 +537,10 @@ def list_series(*, settings: Settings | None = None) -> pd.DataFrame:
                 pass
         else:
             firsts, lasts = [], []
+            imported = store.entry(USER_KEY) if spec.id == EARNINGS_ID else None
+            if imported is not None:
+                # The user's table overrides the others: its coverage is what loads.
+                entry, snap = imported, None
             if entry is not None:
                 firsts.append(pd.Timestamp(entry.first))
                 lasts.append(pd.Timestamp(entry.last))
@@ -513,6 +551,8 @@ def list_series(*, settings: Settings | None = None) -> pd.DataFrame:
                 lasts.append(pd.Timestamp(snap["last"]))
                 rows_n = max(rows_n or 0, snap["rows"])
             origin = "+".join(o for o, x in (("cache", entry), ("snapshot", snap)) if x) or "none"
+            if imported is not None:
+                origin = "user"
             if firsts:
                 first, last = min(firsts), max(lasts)
         age, fresh = _freshness(spec, last, now)

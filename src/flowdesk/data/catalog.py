@@ -35,8 +35,11 @@ __all__ = [
 ]
 
 Frequency = Literal["daily", "weekly", "monthly", "quarterly", "annual", "event"]
-SourceName = Literal["fred", "cboe", "yahoo", "snapshot", "derived", "user"]
+SourceName = Literal["fred", "cboe", "yahoo", "sec", "snapshot", "derived", "user"]
 
+# Sources with a registered fetcher. "sec" (SEC EDGAR filings) names where a
+# table's newer rows come from; it joins this tuple together with its fetcher
+# (flowdesk.data.sources.sec), so until then `data update` does not plan it.
 _LIVE = ("fred", "cboe", "yahoo")
 
 

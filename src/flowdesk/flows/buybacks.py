@@ -35,6 +35,8 @@ __all__ = [
     "BuybackResult",
     "Buybacks",
     "EarningsModel",
+    "check_sessions",
+    "session_grid",
 ]
 
 CalendarKind = Literal["nyse", "weekdays"]
@@ -120,7 +122,8 @@ class EarningsModel:
 DEFAULT_EARNINGS = EarningsModel()
 
 
-def _check_sessions(sessions: pd.DatetimeIndex) -> pd.DatetimeIndex:
+def check_sessions(sessions: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """``sessions`` as sorted, unique, tz-naive midnight dates, or a DataError naming the fault."""
     if not isinstance(sessions, pd.DatetimeIndex):
         raise DataError("sessions: expected a pandas DatetimeIndex")
     if sessions.empty:
@@ -145,6 +148,20 @@ def _calendar(lo: pd.Timestamp, hi: pd.Timestamp, kind: CalendarKind) -> pd.Date
     early = pd.bdate_range(lo, pd.Timestamp("1984-12-31")) if lo.year < 1985 else []
     late = nyse_sessions(max(lo, pd.Timestamp("1985-01-01")), hi)
     return pd.DatetimeIndex(list(early) + list(late)).astype("datetime64[ns]")
+
+
+def session_grid(sessions: pd.DatetimeIndex, calendar: CalendarKind) -> pd.DatetimeIndex:
+    """``sessions`` extended to whole years plus a margin each side, from ``calendar``.
+
+    Windows that touch the fitted sessions start and end on this grid, so they are
+    placed in full even when their report lies before the first or after the last
+    fitted session.
+    """
+    lo = pd.Timestamp(year=sessions[0].year, month=1, day=1) - _GRID_MARGIN
+    hi = pd.Timestamp(year=sessions[-1].year, month=12, day=31) + _GRID_MARGIN
+    before = _calendar(lo, sessions[0] - pd.Timedelta(days=1), calendar)
+    after = _calendar(sessions[-1] + pd.Timedelta(days=1), hi, calendar)
+    return pd.DatetimeIndex(before.append(sessions).append(after), name="date")
 
 
 def _accumulate(n: int, start: np.ndarray, end: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -238,11 +255,7 @@ class Buybacks:
         )
 
     def _grid(self, sessions: pd.DatetimeIndex) -> pd.DatetimeIndex:
-        lo = pd.Timestamp(year=sessions[0].year, month=1, day=1) - _GRID_MARGIN
-        hi = pd.Timestamp(year=sessions[-1].year, month=12, day=31) + _GRID_MARGIN
-        before = _calendar(lo, sessions[0] - pd.Timedelta(days=1), self.calendar)
-        after = _calendar(sessions[-1] + pd.Timedelta(days=1), hi, self.calendar)
-        return pd.DatetimeIndex(before.append(sessions).append(after), name="date")
+        return session_grid(sessions, self.calendar)
 
     def _window(self, e_idx: np.ndarray, qe_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         start = e_idx - self.lead
@@ -276,7 +289,7 @@ class Buybacks:
         DataError
             Empty, unsorted or non-date sessions; malformed ``earnings_dates``.
         """
-        sessions = _check_sessions(sessions)
+        sessions = check_sessions(sessions)
         grid = self._grid(sessions)
         n = grid.size
         quarter_ends = pd.date_range(grid[0], grid[-1] - _LAST_QUARTER_MARGIN, freq="QE")

@@ -41,12 +41,16 @@ from flowdesk.results import Result, notes_lines, price_text
 
 if TYPE_CHECKING:
     from flowdesk.config import Settings
+    from flowdesk.flows.buyback_events import EventStudyResult
     from flowdesk.flows.buybacks import BuybackResult, Buybacks
+    from flowdesk.flows.company_buybacks import CompanyBuybackResult, CompanyBuybacks
     from flowdesk.flows.cta import CTA, CTAResult
+    from flowdesk.flows.earnings_calendar import ProjectionBacktest
     from flowdesk.flows.scenarios import ScenarioFlows, TapeSpec
     from flowdesk.flows.volcontrol import VolControl, VolControlResult
 
-__all__ = ["CONVENTIONS", "MC_SESSIONS", "SIGMA_WINDOW", "FlowsDesk", "FlowsDeskResult"]
+__all__ = ["CONVENTIONS", "MC_SESSIONS", "SIGMA_WINDOW", "FlowsDesk", "FlowsDeskResult",
+           "buyback_calendar", "buyback_event_study", "earnings_projection_backtest"]
 
 #: Daily returns behind each asset's tape sigma.
 SIGMA_WINDOW = 63
@@ -76,8 +80,12 @@ CONVENTIONS: dict[str, str] = {
     "crossover_pivots / tsmom_pivots = where each window's EWMAC / TSMOM signal flips; "
     "equities = global equities: carried equity indices scaled to the equity class of a "
     "many-market book; total = all carried assets",
-    "buybacks": "blackout_share = share of S&P 500 companies in blackout (0-1); demand in "
-    "USD bn per session; 1w/1m = sum over the next 5/21 sessions of the known calendar",
+    "buybacks": "blackout_share = share of S&P 500 members in blackout (0-1), from each "
+    "company's SEC 8-K Item 2.02 release dates (closed from 30 sessions before a release to "
+    "2 after; band 25/35 sessions); a date not yet announced (10 sessions ahead) is "
+    "projected from the company's own history and counted in projected_share; share_1w/"
+    "share_2w = expected share 5/10 sessions ahead; reopen = first session below 50%; "
+    "demand in USD bn per session; 1w/1m = sum over the next 5/21 sessions",
     "stops": "round numbers, recent swing highs/lows and CTA S&P 500 pivots within 5% of "
     "spot (index points; distance in percent)",
 }
@@ -288,6 +296,32 @@ class FlowsDeskResult(Result):
         frame[numeric] = frame[numeric].astype(float)
         return frame
 
+    def _buyback_strip_lines(self) -> list[str]:
+        """The buyback calendar strip of the text summary: weekly shares around today."""
+        ext = self.buybacks.extended["blackout_share"]
+        weeks = [self.session + pd.Timedelta(weeks=w) for w in range(-6, 9)]
+        cells = []
+        for when in weeks:
+            past = ext.loc[:when]
+            if past.empty:
+                continue
+            mark = "[" if when == self.session else ""
+            cells.append(f"{mark}{when:%m-%d} {past.iloc[-1]:.0%}{']' if mark else ''}")
+        bb = self.buyback_snapshot
+        band = bb.get("blackout_share_band")
+        lines = ["Buyback blackout by week (share of members; [today]): " + " | ".join(cells)]
+        if band:
+            def pct(v: float | None) -> str:
+                return "n/a" if v is None else f"{v:.0%}"
+
+            lines.append(
+                f"Blackout now {pct(band['base'])} (lead band {pct(band['low'])} to "
+                f"{pct(band['high'])}); in 1 week {pct(bb.get('share_1w'))}, in 2 weeks "
+                f"{pct(bb.get('share_2w'))}; reopens {bb.get('reopen') or 'n/a'}; season peak "
+                f"{pct(bb.get('season_peak_share'))} on {bb.get('season_peak') or 'n/a'}; "
+                f"{pct(bb.get('projected_share'))} of members closed around projected dates.")
+        return lines
+
     def summary(self) -> str:
         """Desk-style text: who must trade, the per-asset CTA table, units and conventions."""
         d = self.to_dict()
@@ -339,6 +373,7 @@ class FlowsDeskResult(Result):
             f"{num(bb['blackout_share'], '.0%')} of companies in blackout, demand "
             f"{num(bb['daily_demand_bn'], '.2f')} USD bn/session, next window change "
             f"{bb['next_change']}.",
+            *self._buyback_strip_lines(),
             "Flows in USD bn, base [low AUM, high AUM]; positive = buying.",
             "",
             "Who must trade",
@@ -374,7 +409,7 @@ class FlowsDesk:
     def __init__(
         self, *, n_paths: int = 2000, tape: TapeSpec | None = None, seed: int = 0,
         vol_control: VolControl | None = None, cta: CTA | None = None,
-        buybacks: Buybacks | None = None,
+        buybacks: Buybacks | CompanyBuybacks | None = None,
     ) -> None:
         if isinstance(n_paths, bool) or not isinstance(n_paths, int) or n_paths < 1:
             raise ConfigError(f"n_paths must be a positive integer, got {n_paths!r}")
@@ -387,6 +422,44 @@ class FlowsDesk:
 
     def __repr__(self) -> str:
         return f"FlowsDesk(n_paths={self.n_paths}, tape={self.tape!r}, seed={self.seed})"
+
+    def _fit_buybacks(self, sessions: pd.DatetimeIndex, session: pd.Timestamp, cfg: Settings,
+                      settings: Settings | None) -> tuple[BuybackResult, str]:
+        """The buyback model on ``sessions``, from company report dates where they exist.
+
+        Returns the result and the note that says where its dates came from.
+        """
+        from flowdesk.flows.buybacks import Buybacks
+        from flowdesk.flows.company_buybacks import REAL_FROM, CompanyBuybacks
+
+        model = self.buybacks or _company_model(cfg)
+        amount = f"{cfg.buyback_annual_bn:,.1f} USD bn a year (settings) for every year"
+        if isinstance(model, Buybacks):
+            return model.fit(sessions), (f"Buybacks: {amount}, from the synthetic report-date "
+                                         "calendar (a model, not company filings).")
+        synthetic = model.fallback
+        if session < REAL_FROM:
+            return synthetic.fit(sessions), (
+                f"Buybacks: {amount}; {session:%Y-%m-%d} is before 2004, when 8-K Item 2.02 "
+                "release dates begin, so the synthetic report-date calendar is used.")
+        from flowdesk.data.earnings import earnings_dates
+
+        try:
+            table = earnings_dates(settings=settings)
+        except DataError as exc:
+            return synthetic.fit(sessions), (
+                f"Buybacks: company report dates unavailable ({exc}); the synthetic "
+                "report-date calendar is used instead.")
+        assert isinstance(model, CompanyBuybacks)
+        result = model.fit(sessions, table, asof=session)
+        last = result.last_known
+        projected = result.latest(session).get("projected_share")
+        return result, (
+            f"Buybacks: {amount}; windows from the SEC 8-K Item 2.02 release dates of "
+            f"{len(result.tickers)} current S&P 500 members ({table.attrs.get('source', 'data')}"
+            f", latest release {last:%Y-%m-%d}); "
+            + (f"{projected:.0%} of members are closed around a projected date."
+               if projected is not None else "later dates are projected."))
 
     def estimate(
         self, asof: DateLike | None = None, *, asset: str | None = None,
@@ -415,7 +488,6 @@ class FlowsDesk:
         from flowdesk.config import get_settings
         from flowdesk.data import load
         from flowdesk.data.asof import resolve_asof
-        from flowdesk.flows.buybacks import Buybacks
         from flowdesk.flows.cta import CTA, CTA_UNIVERSE, align_to_sessions
         from flowdesk.flows.cta_triggers import trigger_filters
         from flowdesk.flows.cta_weights import DEFAULT_BOOK
@@ -450,11 +522,11 @@ class FlowsDesk:
         cta = cta_model.fit(panel)
         tape = self.tape or TapeSpec(k=cfg.tape_k, shocks=cfg.tape_shocks,  # type: ignore[arg-type]
                                      vol_up=cfg.tape_vol_up, vol_down=cfg.tape_vol_down)
-        bb_model = self.buybacks or Buybacks(annual_bn=cfg.buyback_annual_bn)
         day = pd.Timedelta(days=1)
         ahead = nyse_sessions(session + day, session + _AHEAD_DAYS * day)
         past = sp.index[sp.index >= session - _PAST_DAYS * day]
-        bb = bb_model.fit(pd.DatetimeIndex(past.append(ahead)))
+        bb, bb_note = self._fit_buybacks(pd.DatetimeIndex(past.append(ahead)), session, cfg,
+                                         settings)
         demand = bb.daily.loc[bb.daily.index > session, "daily_demand_bn"]
 
         sigma = _daily_sigma(panel)
@@ -506,8 +578,7 @@ class FlowsDesk:
             "cta_net_equity": cta.net_equity_exposure,
             "cta_net_equity_percentile": expanding_percentile(cta.net_equity_exposure, minp),
         })
-        notes.append(f"Buybacks: {bb.annual_bn:,.1f} USD bn a year (settings) for every "
-                     "year, from a model of report dates, not company filings.")
+        notes.append(bb_note)
         if chosen:
             notes.append(f"CTA per-asset output filtered to {chosen}; CTA flow totals are "
                          "for all assets.")
@@ -526,6 +597,82 @@ class FlowsDesk:
                     "seed": self.seed, "sigma_window": SIGMA_WINDOW, "mc_sessions": MC_SESSIONS,
                     "mc_block": 5},
         )
+
+
+def buyback_calendar(asof: DateLike | None = None, *,
+                     settings: Settings | None = None) -> CompanyBuybackResult:
+    """The per-company buyback calendar on ``asof`` (``flowdesk buybacks``).
+
+    Fits :class:`~flowdesk.flows.company_buybacks.CompanyBuybacks` with the
+    settings' window rule on the sessions from a quarter before ``asof`` to 100
+    days after it, point in time at ``asof``.
+
+    Raises
+    ------
+    DataError
+        ``asof`` before 2004 (no company report dates) or outside the S&P 500 data.
+    """
+    from flowdesk.calendars import nyse_sessions
+    from flowdesk.config import get_settings
+    from flowdesk.data import load
+    from flowdesk.data.asof import resolve_asof
+    from flowdesk.data.earnings import earnings_dates
+    from flowdesk.flows.company_buybacks import REAL_FROM
+
+    cfg = settings or get_settings()
+    when = resolve_asof(parse_date(asof, "asof"), settings=settings)
+    if when < REAL_FROM:
+        raise DataError(f"--asof {when:%Y-%m-%d}: company report dates start in 2004 (SEC 8-K "
+                        "Item 2.02); earlier dates have only the synthetic calendar (flowdesk "
+                        "flows)")
+    sp = load("SP500", asof=when, settings=settings)
+    session = sp.index[-1]
+    day = pd.Timedelta(days=1)
+    sessions = sp.index[sp.index >= session - 120 * day].append(
+        nyse_sessions(session + day, session + _AHEAD_DAYS * day))
+    return _company_model(cfg).fit(pd.DatetimeIndex(sessions), earnings_dates(settings=settings),
+                                   asof=session)
+
+
+def buyback_event_study(asof: DateLike | None = None, *,
+                        settings: Settings | None = None) -> EventStudyResult:
+    """S&P 500 returns in open vs blackout windows from 2004, on the company windows.
+
+    The windows are point in time (each session's share uses only the dates known
+    on it), so the study is one a desk could have run live.
+    """
+    from flowdesk.config import get_settings
+    from flowdesk.data import load
+    from flowdesk.data.asof import resolve_asof
+    from flowdesk.data.earnings import earnings_dates
+    from flowdesk.flows.buyback_events import blackout_event_study
+    from flowdesk.flows.company_buybacks import REAL_FROM
+
+    cfg = settings or get_settings()
+    when = resolve_asof(parse_date(asof, "asof"), settings=settings)
+    sp = load("SP500", asof=when, settings=settings)
+    sp = sp.loc[REAL_FROM - pd.Timedelta(days=10):]
+    fit = _company_model(cfg).fit(pd.DatetimeIndex(sp.index), earnings_dates(settings=settings))
+    return blackout_event_study(sp.pct_change().dropna(), fit, start=REAL_FROM)
+
+
+def earnings_projection_backtest(*, settings: Settings | None = None) -> ProjectionBacktest:
+    """How far projected report dates fall from the real ones, 2015-2025 (days)."""
+    from flowdesk.data.earnings import earnings_dates
+    from flowdesk.flows.earnings_calendar import projection_backtest
+
+    return projection_backtest(earnings_dates(settings=settings))
+
+
+def _company_model(cfg: Settings) -> CompanyBuybacks:
+    from flowdesk.flows.company_buybacks import CompanyBuybacks
+
+    return CompanyBuybacks(
+        annual_bn=cfg.buyback_annual_bn, blackout_lead_sessions=cfg.buyback_lead_sessions,
+        lead_band=tuple(cfg.buyback_lead_band),  # type: ignore[arg-type]
+        blackout_end_lag_sessions=cfg.buyback_lag_sessions,
+        notice_sessions=cfg.buyback_notice_sessions,
+        quarter_end_lead_sessions=cfg.buyback_quarter_end_lead_sessions)
 
 
 def _scaled_sum(values: list[Any], scale: float) -> float | None:

@@ -253,6 +253,24 @@ def buyback_strip_figure(result: FlowsDeskResult) -> go.Figure:
                   xref="x", yref="paper", line={"color": FLOW_COLORS["spot"], "width": 1})
     fig.add_annotation(x=f"{when:%Y-%m-%d}", y=1, xref="x", yref="paper", text="as of",
                        showarrow=False, yanchor="bottom", font={"size": 10})
+    snap = result.buyback_snapshot
+    # The two dates desks quote: when the window reopens and when the season peaks.
+    for key, label, anchor in (("reopen", "reopens", "left"),
+                               ("season_peak", "season peak", "right")):
+        day = snap.get(key)
+        if day and strip.index[0] <= pd.Timestamp(day) <= strip.index[-1]:
+            fig.add_shape(type="line", x0=day, x1=day, y0=0, y1=1, xref="x", yref="paper",
+                          line={"color": COLORS["threshold"], "width": 1, "dash": "dash"})
+            fig.add_annotation(x=day, y=0.97, xref="x", yref="paper",
+                               text=f"{label} {day}", showarrow=False, xanchor=anchor,
+                               bgcolor="rgba(255,255,255,0.8)", font={"size": 10})
+    if "projected_share" in strip:
+        fig.add_trace(go.Scatter(
+            x=dates, y=strip["projected_share"].to_numpy(dtype="float64"), mode="lines",
+            name="closed around a projected date", line={"color": COLORS["threshold"],
+                                                         "width": 1, "dash": "dot"},
+            hovertemplate="%{y:.0%} of companies on projected dates<extra></extra>",
+        ), secondary_y=False)
     fig.update_yaxes(range=[0, 1], tickformat=".0%", secondary_y=False)
     apply_layout(fig, title="Buyback blackout calendar", asof=result.asof,
                  yaxis_title="companies in blackout (share)",

@@ -236,8 +236,8 @@ class ValidationResult(Result):
         if self.summary_rows:
             if self.shipped:
                 lines += ["These are the public cases, not a fit: nothing is tuned to them point "
-                          "by point; the three trigger-filter windows were chosen on them by the "
-                          "method in docs/calibration.md.", ""]
+                          "by point; the three trigger-filter windows and the buyback blackout "
+                          "lead were chosen on them by the method in docs/calibration.md.", ""]
             lines += ["Summary (public cases, not a fit)" if self.shipped else "Summary",
                       _text_table(["figure", "cases", "result"],
                                   [[r.label, _count(r), r.text] for r in self.summary_rows]),

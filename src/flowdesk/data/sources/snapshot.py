@@ -12,7 +12,13 @@ import pandas as pd
 from flowdesk.data.parquet_io import frame_from_parquet_bytes, sha256_bytes
 from flowdesk.errors import DataError
 
-__all__ = ["has_snapshot", "read_snapshot", "snapshot_ids", "snapshot_manifest"]
+__all__ = [
+    "has_snapshot",
+    "read_snapshot",
+    "snapshot_bytes",
+    "snapshot_ids",
+    "snapshot_manifest",
+]
 
 _PACKAGE = "flowdesk.data.snapshot"
 
@@ -38,8 +44,14 @@ def has_snapshot(series_id: str) -> bool:
     return series_id in snapshot_manifest()
 
 
-@lru_cache(maxsize=128)
-def _read(series_id: str) -> pd.DataFrame:
+def snapshot_bytes(series_id: str) -> bytes:
+    """The parquet bytes of one snapshot entry, checksum verified.
+
+    Raises
+    ------
+    DataError
+        If the id is not in the snapshot or its file is damaged.
+    """
     entry = snapshot_manifest().get(series_id)
     if entry is None:
         raise DataError(f"series {series_id}: not in the embedded snapshot")
@@ -49,7 +61,12 @@ def _read(series_id: str) -> pd.DataFrame:
             f"series {series_id}: embedded snapshot file {entry['file']} fails its checksum"
             " (damaged install; reinstall flowdesk)"
         )
-    return frame_from_parquet_bytes(raw, f"snapshot {series_id}")
+    return raw
+
+
+@lru_cache(maxsize=128)
+def _read(series_id: str) -> pd.DataFrame:
+    return frame_from_parquet_bytes(snapshot_bytes(series_id), f"snapshot {series_id}")
 
 
 def read_snapshot(series_id: str) -> pd.Series | pd.DataFrame:
