@@ -9,6 +9,7 @@ import pytest
 from flowdesk.errors import DataError
 from flowdesk.flows.earnings_calendar import (
     clean_reports,
+    first_projections,
     first_two_projections,
     next_projection,
     project_reports,
@@ -69,9 +70,11 @@ def test_vectorised_projections_equal_the_loop() -> None:
         days = np.datetime64("2005-01-03") + np.cumsum(gaps).astype("timedelta64[D]")
         days = clean_reports(days)
         first, second = first_two_projections(days)
+        ahead = first_projections(days, 8)
         for k in range(days.size):
-            reference = project_reports(days[: k + 1], days[k] + np.timedelta64(800, "D"))
+            reference = project_reports(days[: k + 1], days[k] + np.timedelta64(1500, "D"))
             assert (first[k], second[k]) == (reference[0], reference[1]), (days[: k + 1], k)
+            assert ahead[k].tolist() == reference[:8].tolist(), (days[: k + 1], k)
 
 
 def test_snap_moves_a_holiday_to_the_next_session() -> None:

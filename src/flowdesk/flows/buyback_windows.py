@@ -34,15 +34,18 @@ import numpy as np
 import pandas as pd
 
 from flowdesk.flows.earnings_calendar import (
-    first_two_projections,
+    first_projections,
     project_reports,
     snap_to_sessions,
 )
 
 __all__ = ["OPEN", "PROJECTED", "REAL", "WindowRule", "company_states"]
 
-#: Per ticker: the first two projected dates after each of its releases.
-Projections = dict[str, tuple[np.ndarray, np.ndarray]]
+#: Per ticker: the first :data:`AHEAD` projected dates after each of its releases.
+Projections = dict[str, np.ndarray]
+#: Projections kept per release: three years of quarters, more than any grid needs
+#: (a longer gap or grid falls back to the general projection).
+AHEAD = 12
 #: Cell values of the company-by-session state matrix.
 OPEN, REAL, PROJECTED = 0, 1, 2
 
@@ -72,6 +75,15 @@ def _starts(e_pos: np.ndarray, e_days: np.ndarray, grid_days: np.ndarray,
         qe = _quarter_end_positions(e_days, grid_days)
         start = np.minimum(start, qe - rule.quarter_end_lead + 1)
     return start
+
+
+def _projected(days: np.ndarray, ahead: np.ndarray, k: int,
+               until: np.datetime64) -> np.ndarray:
+    """Projections after release ``k`` up to ``until``, from the kept columns if they reach."""
+    row = ahead[k]
+    if row[-1] <= until:  # runs past the kept columns: project in full
+        return project_reports(days[: k + 1], until)
+    return row[row <= until]
 
 
 def _events(reports: dict[str, np.ndarray], tickers: list[str], grid: pd.DatetimeIndex,
@@ -113,28 +125,29 @@ def _events(reports: dict[str, np.ndarray], tickers: list[str], grid: pd.Datetim
         ks = np.arange(max(int(near[0]) - 1, 0), min(int(near[-1]) + 1, days.size))
         post.append(np.column_stack([np.full(ks.size, i), pos[ks], pos[ks] + lag]))
         if projections is not None and ticker in projections:
-            p1, p2 = (p[: days.size] for p in projections[ticker])
+            ahead = projections[ticker][: days.size]
         else:
-            p1, p2 = first_two_projections(days)
+            ahead = first_projections(days, AHEAD)
+
         inner = ks[ks < days.size - 1]
         cutoff = pos[inner + 1] - notice
         add(i, pos[inner + 1], days[inner + 1], cutoff, pos[inner + 1] - 1, False)
-        # Two projections cover a usual gap; a gap of five months or more (missed
-        # filings) takes the general projection.
+        # Two projections cover a usual gap, all at once; a gap of five months or
+        # more (missed filings) takes its projections one release at a time.
         long = days[inner + 1] - days[inner] > np.timedelta64(150, "D")
         short, short_cut = inner[~long], cutoff[~long]
-        dates = np.concatenate([p1[short], p2[short]])
+        dates = np.concatenate([ahead[short, 0], ahead[short, 1]])
         p_pos = snap_to_sessions(dates, grid_days)
         add(i, p_pos, dates, np.tile(pos[short] + lag + 1, 2),
             np.minimum(p_pos + lag, np.tile(short_cut, 2) - 1), True)
         for k, cut in zip(inner[long], cutoff[long], strict=True):
-            dates = project_reports(days[: k + 1], days[k + 1] + far)
+            dates = _projected(days, ahead, int(k), days[k + 1] + far)
             p_pos = snap_to_sessions(dates, grid_days)
             add(i, p_pos, dates, np.full(dates.size, pos[k] + lag + 1),
                 np.minimum(p_pos + lag, cut - 1), True)
         last = days.size - 1
         if ks.size and ks[-1] == last:
-            dates = project_reports(days, end_day)
+            dates = _projected(days, ahead, last, end_day)
             p_pos = snap_to_sessions(dates, grid_days)
             add(i, p_pos, dates, np.full(dates.size, pos[last] + lag + 1), p_pos + lag, True)
     merged = {k: np.concatenate(v) if v else np.array([], dtype=np.int64)
@@ -170,9 +183,10 @@ def company_states(reports: dict[str, np.ndarray], grid: pd.DatetimeIndex,
     rules
         Window rules sharing ``lag`` and ``notice`` (they differ in the lead).
     projections
-        Optional :func:`~flowdesk.flows.earnings_calendar.first_two_projections`
-        per ticker, computed once on a longer history: a prefix's projections
-        depend only on the prefix, so they are cut to each company's releases.
+        Optional :func:`~flowdesk.flows.earnings_calendar.first_projections`
+        (``AHEAD`` columns) per ticker, computed once on a longer history: a
+        prefix's projections depend only on the prefix, so they are cut to each
+        company's releases.
 
     Returns
     -------

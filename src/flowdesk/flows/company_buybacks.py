@@ -40,7 +40,7 @@ import pandas as pd
 
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError
-from flowdesk.flows.buyback_windows import OPEN, PROJECTED, WindowRule, company_states
+from flowdesk.flows.buyback_windows import AHEAD, OPEN, PROJECTED, WindowRule, company_states
 from flowdesk.flows.buybacks import (
     BLACKOUT_THRESHOLD,
     BuybackResult,
@@ -49,7 +49,7 @@ from flowdesk.flows.buybacks import (
     check_sessions,
     session_grid,
 )
-from flowdesk.flows.earnings_calendar import first_two_projections, reports_by_ticker
+from flowdesk.flows.earnings_calendar import first_projections, reports_by_ticker
 from flowdesk.jsontools import jsonable
 
 __all__ = ["REAL_FROM", "CompanyBuybackResult", "CompanyBuybacks"]
@@ -161,13 +161,13 @@ class CompanyBuybacks:
         everything = _prepared(reports)
         cut = np.datetime64(known_until.date(), "D")
         by_ticker = {t: d[: np.searchsorted(d, cut, side="right")]
-                     for t, (d, _, _) in everything.items()}
+                     for t, (d, _) in everything.items()}
         by_ticker = {t: d for t, d in by_ticker.items() if d.size}
         if not by_ticker:
             raise DataError(f"earnings dates: no release filed by {known_until:%Y-%m-%d}")
         tickers, states, first = company_states(
             by_ticker, grid, [self.rule(b) for b in _BANDS],
-            projections={t: (p1, p2) for t, (_, p1, p2) in everything.items()})
+            projections={t: ahead for t, (_, ahead) in everything.items()})
         state = states[1]
         active = np.arange(grid.size)[None, :] >= first[:, None]
         closed = {b: st != OPEN for b, st in zip(_BANDS, states, strict=True)}
@@ -209,7 +209,8 @@ class CompanyBuybacks:
             daily=frame.loc[sessions], extended=frame.loc[span], params=params,
             tickers=tuple(tickers), state=state[:, keep], state_index=grid[keep],
             asof=grid[at], last_known=last_known,
-            next_reports=_next_reports(by_ticker, tickers, grid[at], self.rule("base"), grid))
+            next_reports=_next_reports(by_ticker, tickers, grid[at], self.rule("base"),
+                                       {t: a for t, (_, a) in everything.items()}))
 
     def _weight_vector(self, tickers: list[str]) -> np.ndarray:
         if self.weights is None:
@@ -236,10 +237,10 @@ class CompanyBuybacks:
         return frame
 
 
-_PREPARED: dict[str, dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+_PREPARED: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
 
 
-def _prepared(table: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def _prepared(table: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Cleaned releases and their first two projections per ticker, once per table.
 
     The desk refits on every date with the same table; cleaning and projecting
@@ -249,15 +250,13 @@ def _prepared(table: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray, np
     if key not in _PREPARED:
         by_ticker = reports_by_ticker(table)
         _PREPARED.clear()  # one table at a time: the snapshot's or the user's
-        _PREPARED[key] = {t: (d, *first_two_projections(d)) for t, d in by_ticker.items()}
+        _PREPARED[key] = {t: (d, first_projections(d, AHEAD)) for t, d in by_ticker.items()}
     return _PREPARED[key]
 
 
 def _next_reports(by_ticker: dict[str, np.ndarray], tickers: list[str], asof: pd.Timestamp,
-                  rule: WindowRule, grid: pd.DatetimeIndex) -> pd.DataFrame:
+                  rule: WindowRule, projections: dict[str, np.ndarray]) -> pd.DataFrame:
     """Each company's last release on or before ``asof`` and its next (known or projected)."""
-    from flowdesk.flows.earnings_calendar import project_reports
-
     day = np.datetime64(asof.date(), "D")
     rows = []
     for ticker in tickers:
@@ -266,7 +265,7 @@ def _next_reports(by_ticker: dict[str, np.ndarray], tickers: list[str], asof: pd
         if future.size:
             nxt, projected = future[0], False
         elif past.size:
-            ahead = project_reports(past, day + np.timedelta64(400, "D"))
+            ahead = projections[ticker][past.size - 1]
             ahead = ahead[ahead >= day - np.timedelta64(rule.lag, "D")]
             nxt, projected = (ahead[0], True) if ahead.size else (None, True)
         else:

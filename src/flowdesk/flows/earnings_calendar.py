@@ -33,6 +33,7 @@ from flowdesk.results import Result
 __all__ = [
     "ProjectionBacktest",
     "clean_reports",
+    "first_projections",
     "first_two_projections",
     "next_projection",
     "project_reports",
@@ -139,11 +140,18 @@ def next_projection(known: np.ndarray) -> np.datetime64:
 
 
 def first_two_projections(known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The first two projections after every prefix ``known[:k + 1]``, at once.
+    """The first two columns of :func:`first_projections`."""
+    both = first_projections(known, 2)
+    return both[:, 0], both[:, 1]
 
-    Equals ``project_reports(known[:k + 1], far)[:2]`` for every ``k`` (tested
+
+def first_projections(known: np.ndarray, count: int = 8) -> np.ndarray:
+    """The first ``count`` projections after every prefix ``known[:k + 1]``, at once.
+
+    Row ``k`` equals ``project_reports(known[:k + 1], far)[:count]`` (tested
     against that loop); one vectorised pass instead of one call per release.
     """
+    columns = np.arange(count)
     d = np.asarray(known, dtype="datetime64[D]").astype(np.int64)
     m = d.size
     k = np.arange(m)
@@ -167,9 +175,11 @@ def first_two_projections(known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     median_at = np.concatenate([[np.nan], medians])  # gaps up to release k
     step = np.where(np.isnan(median_at), _DEFAULT_STEP,
                     7 * np.round(np.nan_to_num(median_at) / 7)).astype(np.int64)
-    first = np.where(regular, cycle[:, 0] + YEAR_DAYS, d + step)
-    second = np.where(regular, cycle[:, 1] + YEAR_DAYS, d + 2 * step)
-    return first.astype("datetime64[D]"), second.astype("datetime64[D]")
+    i = columns
+    # Year-ago rule: the last year's four releases, 52 weeks on per year ahead.
+    yearly = cycle[:, i % 4] + YEAR_DAYS * (1 + i // 4)
+    cadence = d[:, None] + step[:, None] * (1 + i)
+    return np.where(regular[:, None], yearly, cadence).astype("datetime64[D]")
 
 
 def snap_to_sessions(dates: np.ndarray, sessions: pd.DatetimeIndex | np.ndarray) -> np.ndarray:
