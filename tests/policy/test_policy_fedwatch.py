@@ -97,17 +97,18 @@ def _consecutive_months() -> dict[str, float]:
     }
 
 
-def test_consecutive_meeting_months_chain_and_late_meeting_uses_next_month() -> None:
+def test_consecutive_meeting_months_chain_even_for_a_late_meeting() -> None:
     result = fedwatch(_consecutive_months(), ["2026-06-12", "2026-07-31"], (5.25, 5.5),
                       "2026-05-20")
     june, july = result.meetings
     assert june.method == "previous-month"
     assert june.post_rate == pytest.approx(5.28, abs=1e-9)
     assert june.p_cut == pytest.approx(0.2)
-    # Late meeting (1 post-meeting day) with a clean August: post from August, pre back-solved.
-    assert july.method == "next-month"
-    assert july.post_rate == pytest.approx(5.155, abs=1e-12)
-    assert july.pre_rate == pytest.approx(5.28, abs=1e-9)
+    # July starts where June ended (the chain, issue 17), even though the clean August
+    # would give its end: the end is solved forward from July's own average.
+    assert july.method == "chained"
+    assert july.pre_rate == june.post_rate
+    assert july.post_rate == pytest.approx(5.155, abs=1e-8)
     assert july.p_cut == pytest.approx(0.5)
     # Cumulative: 0.2*... -> -2 steps 0.1, -1 step 0.5 (0.2*0.5 + 0.8*0.5), 0 steps 0.4.
     assert july.distribution == pytest.approx(

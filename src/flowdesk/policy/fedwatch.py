@@ -18,27 +18,30 @@ pre-meeting rate (days ``1 .. d-1``) and the post-meeting rate (days
     post = (N * avg - (d - 1) * pre) / (N - d + 1)          # forward
     pre  = (N * avg - (N - d + 1) * post) / (d - 1)         # backward
 
-Where the pre- and post-meeting rates come from (``method`` of each meeting),
-in this order of preference:
+Where the pre-meeting rate comes from (``method`` of each meeting), in CME's
+order: months *without* a meeting anchor the chain, and each meeting month
+starts where the previous one ended ("the projected end rate of each month is
+the start rate of the next"):
 
-1. ``"next-month"`` -- the meeting is *late* (post-meeting days ``N-d+1`` no
-   more than pre-meeting days ``d-1``) and the following month is a clean
-   month (no meeting) on the curve: ``post`` is that month's implied rate and
-   ``pre`` is back-solved from the meeting month itself (CME's "type 1").
-   A late meeting leaves few post-meeting days, so solving forward would
-   multiply price noise by ``N/(N-d+1)`` (10x for a meeting on the 29th of 31);
-   backward the factor is ``N/(d-1) <= 2``.
-2. ``"previous-month"`` -- the previous month is clean and on the curve:
-   ``pre`` is its implied rate, ``post`` is solved forward (CME's "type 2",
-   the September 2015 worked example).
-3. ``"chained"`` -- the previous month also has a meeting (two consecutive
+1. ``"previous-month"`` -- the previous month has no meeting and is on the
+   curve: its average is the rate entering the meeting month (CME's September
+   2015 worked example). Every such month re-anchors the chain.
+2. ``"chained"`` -- the previous month also has a meeting (two consecutive
    meeting months): ``pre`` is that meeting's ``post``, so the chain runs
-   forward from the last clean month.
-4. ``"next-month"`` for an early meeting whose only clean neighbour is the
-   following month (back-solving months without a clean reference before them).
-5. ``"spot"`` -- only for the first upcoming meeting, when nothing on the curve
+   forward from the last month without a meeting and the cumulative tree sees
+   every implied move, with no gap between one meeting's end and the next
+   one's start.
+3. ``"next-month"`` -- only for the first upcoming meeting when the curve has
+   no month before it: the following month has no meeting, so its average is
+   ``post`` and ``pre`` is back-solved from the meeting month.
+4. ``"spot"`` -- only for the first upcoming meeting, when nothing on the curve
    gives the rate entering its month: ``pre`` is the ``start_rate`` passed in
    (typically today's effective rate).
+
+Except for ``"next-month"``, ``post`` is then solved forward from the meeting
+month's own average. A late meeting leaves few post-meeting days, so that
+multiplies the month's price noise by ``N/(N-d+1)``; a note says so rather than
+breaking the chain.
 
 Otherwise the meeting cannot be priced and a :class:`DataError` names it.
 
@@ -417,36 +420,44 @@ def fedwatch(
         # A month whose meeting is already past still mixes two rates: not clean.
         return month in curve.index and month not in meeting_months
 
-    post_of: dict[pd.Period, float] = {}
+    end_of: dict[pd.Period, float] = {}
     results: list[MeetingProbabilities] = []
     cumulative: dict[int, float] = {0: 1.0}
     for i, (month, date) in enumerate(sorted(covered.items())):
         n, d = month.days_in_month, date.day
         avg = float(curve[month])
         prev, nxt = month - 1, month + 1
-        late = (n - d + 1) <= (d - 1)
-        if clean(nxt) and (late or not (clean(prev) or prev in post_of)) and d > 1:
+        if clean(prev):
+            # Anchor: a month without a meeting holds one rate all month, so its
+            # average is the rate entering the meeting month.
+            method, pre = "previous-month", float(curve[prev])
+        elif prev in end_of:
+            # Consecutive meeting months: the rate entering this month is the rate
+            # the previous meeting left. Back-solving it separately from the next
+            # month would open a gap between the two that the cumulative tree
+            # never sees (issue 17).
+            method, pre = "chained", end_of[prev]
+        elif i == 0 and clean(nxt) and d > 1:
+            # No month before the first meeting on the curve: anchor on the
+            # following month without a meeting and solve backward.
             method, post = "next-month", float(curve[nxt])
             pre = implied_pre_rate(avg, post, n, d)
+        elif i == 0 and start_rate is not None:
+            method, pre = "spot", float(start_rate)
         else:
-            if clean(prev):
-                method, pre = "previous-month", float(curve[prev])
-            elif prev in post_of:
-                method, pre = "chained", post_of[prev]
-            elif i == 0 and start_rate is not None:
-                method, pre = "spot", float(start_rate)
-            else:
-                raise DataError(
-                    f"FOMC meeting {date:%Y-%m-%d}: no reference for the rate entering {month};"
-                    f" add contract {prev} (or {nxt} if it has no meeting) to the curve"
-                )
+            raise DataError(
+                f"FOMC meeting {date:%Y-%m-%d}: no reference for the rate entering {month};"
+                f" add contract {prev} (or {nxt} if it has no meeting) to the curve"
+            )
+        if method != "next-month":
             post = implied_post_rate(avg, pre, n, d)
             if n - d + 1 < 7 and len(notes) < 20:
                 notes.append(
                     f"{date:%Y-%m-%d}: post-meeting rate solved forward from only {n - d + 1}"
-                    f" day(s) of {month}; contract {nxt} without a meeting would be more precise"
+                    f" day(s) of {month}; settlement noise in {month} is multiplied by"
+                    f" {n / (n - d + 1):.1f} in this meeting's probabilities"
                 )
-        post_of[month] = post
+        end_of[month] = post
         steps = step_distribution(post - pre)
         cumulative = convolve(cumulative, steps)
         results.append(

@@ -37,8 +37,9 @@ from flowdesk.errors import DataError
 __all__ = ["PRICE_RANGE", "futures_curve", "read_futures_csv"]
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-#: Sane futures prices (implied rates from -0.5% to 20%).
-PRICE_RANGE = (80.0, 100.5)
+#: Sane futures prices: implied rates from 0% to 10%. A price above 100 (a
+#: negative rate) or below 90 is almost always a typo or a different contract.
+PRICE_RANGE = (90.0, 100.0)
 
 
 def read_futures_csv(path: str | Path) -> pd.DataFrame:
@@ -54,15 +55,16 @@ def read_futures_csv(path: str | Path) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``month`` (str, ``YYYY-MM``) and ``price`` (float64), one row per
-        contract, sorted by month. Range checks on the prices are the engine's
-        (:func:`flowdesk.policy.fedwatch.futures_curve`).
+        contract, sorted by month, with ``attrs["source"]`` set to ``path`` so
+        later errors (:class:`~flowdesk.policy.model.FedPolicy`) can name the file.
 
     Raises
     ------
     DataError
         Missing, unreadable or empty file; header only; no ``month``/``price``
         column; a short row; a malformed month; a missing or non-numeric price;
-        a duplicated month -- each with the file name and line number.
+        a duplicated month; a price outside :data:`PRICE_RANGE` -- each with the
+        file name and line number; months missing in the middle of the curve.
     """
     label = str(path)
     text = read_text(path, label)
@@ -113,11 +115,28 @@ def read_futures_csv(path: str | Path) -> pd.DataFrame:
             ) from None
         if not math.isfinite(price):
             raise DataError(f"{label}: line {line}: price {cell!r} for {month} is not finite")
+        lo, hi = PRICE_RANGE
+        if not lo <= price <= hi:
+            raise DataError(
+                f"{label}: line {line}: price {cell} for {month} outside the sane range"
+                f" {lo:g}-{hi:g} (implied rate {100 - price:.3f}%)"
+            )
         months.append(month)
         prices.append(price)
     frame = pd.DataFrame({"month": months, "price": prices})
     frame["price"] = frame["price"].astype("float64")
-    return frame.sort_values("month", kind="stable").reset_index(drop=True)
+    frame = frame.sort_values("month", kind="stable").reset_index(drop=True)
+    periods = [pd.Period(m, freq="M") for m in frame["month"]]
+    for a, b in itertools.pairwise(periods):
+        if (b - a).n != 1:
+            gap = ", ".join(str(a + k) for k in range(1, (b - a).n))
+            raise DataError(
+                f"{label}: month(s) {gap} missing between {periods[0]} and {periods[-1]};"
+                " meeting probabilities chain month by month"
+            )
+    # The engine's errors (e.g. a curve not reaching the next meeting) name the file.
+    frame.attrs["source"] = label
+    return frame
 
 
 def _parse_month(value: Any) -> pd.Period:

@@ -158,8 +158,16 @@ class FedPolicy:
             # Past unscheduled decisions still make their month unclean; future ones
             # cannot be known on asof.
             known = scheduled.union(decisions.index[decisions.index <= asof_ts])
-            fw = fedwatch(_check_futures(futures, asof_ts, notes), known,
-                          (tgt.low, tgt.high), asof_ts, start_rate=float(current["effr"]))
+            try:
+                fw = fedwatch(_check_futures(futures, asof_ts, notes), known,
+                              (tgt.low, tgt.high), asof_ts, start_rate=float(current["effr"]))
+            except DataError as exc:
+                # A curve read from a file (read_futures_csv) carries its name: say
+                # which file does not cover the meetings, not only what is wrong.
+                source = futures.attrs.get("source") if isinstance(futures, pd.DataFrame) else None
+                if source:
+                    raise DataError(f"{source}: {exc}") from None
+                raise
             notes.extend(fw.notes)
         else:
             notes.append(proxy.note)
