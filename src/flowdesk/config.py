@@ -116,6 +116,10 @@ class Settings(BaseSettings):
     sec_max_requests_per_second
         Ceiling on requests to SEC EDGAR per second; SEC allows at most 10, so
         larger values are refused.
+    web_workers, web_queue_limit, web_cache_entries
+        Dashboard server: worker threads computing models, most computations
+        running or waiting before requests get 503 with ``Retry-After``, and
+        responses kept in memory (the server's memory bound).
     """
 
     model_config = SettingsConfigDict(env_prefix="FLOWDESK_", extra="ignore")
@@ -152,6 +156,9 @@ class Settings(BaseSettings):
         " set FLOWDESK_SEC_USER_AGENT to 'name email')"
     )
     sec_max_requests_per_second: float = Field(default=10.0, gt=0)
+    web_workers: int = Field(default=2, ge=1, le=64)
+    web_queue_limit: int = Field(default=32, ge=1, le=10_000)
+    web_cache_entries: int = Field(default=128, ge=1, le=100_000)
 
     @field_validator("cta_trigger_windows")
     @classmethod

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -132,7 +131,9 @@ def test_a_cache_hit_does_not_recompute(tmp_path: Path, monkeypatch: pytest.Monk
         assert len(calls) == 1
         assert c.get("/api/vix", params={"asof": "2020-03-13"}).status_code == 200
         assert len(calls) == 2
-    assert app.state.cache.misses == 2 and app.state.cache.hits >= 16
+    # One result and one body per date; the 304 was a body-cache hit.
+    assert app.state.results.misses == 2 and app.state.bodies.misses == 2
+    assert app.state.bodies.hits >= 1 and app.state.pool.started == 4
 
 
 def test_model_routes_are_the_registrys_json_models(client: httpx.Client) -> None:
@@ -183,25 +184,3 @@ def test_security_headers(client: httpx.Client) -> None:
     response = client.get("/healthz")
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
-
-
-def test_concurrent_first_requests_for_one_key_share_a_lock() -> None:
-    from flowdesk.web.http import ResponseCache
-
-    cache = ResponseCache(maxsize=2)
-    count = 0
-    lock = threading.Lock()
-
-    def compute() -> tuple[bytes, str]:
-        nonlocal count
-        with lock:
-            count += 1
-        time.sleep(0.05)
-        return b"{}", "application/json"
-
-    with ThreadPoolExecutor(6) as pool:
-        entries = list(pool.map(lambda _: cache.get_or_compute("k", compute), range(6)))
-    assert count == 1 and len({e.etag for e in entries}) == 1
-    for key in ("a", "b", "c"):  # LRU bound
-        cache.get_or_compute(key, compute)
-    assert len(cache) == 2 and cache.get("k") is None

@@ -167,7 +167,13 @@ def test_a_section_bug_is_a_generic_500_without_traceback(
     monkeypatch.setattr(registry, "SECTIONS", [SectionBuilder("overview", "Overview", bug)])
     response = client.get("/", params={"asof": "2019-06-03"})
     assert response.status_code == 500
-    assert response.json() == {"error": {"type": "InternalError",
-                                         "message": "internal error; the server log has the"
-                                                    " details"}}
+    assert response.headers["content-type"].startswith("text/html")  # a page errs as a page
+    assert 'data-error-type="InternalError"' in response.text
+    assert "internal error; the server log has the details" in response.text
     assert "secret" not in response.text and "Traceback" not in response.text
+    as_json = client.get("/", params={"asof": "2019-06-04"},
+                         headers={"Accept": "application/json"})
+    assert as_json.status_code == 500
+    assert as_json.json() == {"error": {"type": "InternalError",
+                                        "message": "internal error; the server log has the"
+                                                   " details"}}

@@ -2,14 +2,15 @@
 
 Every registered model with a JSON route (:data:`flowdesk.models.MODELS`) gets
 ``/api/<name>``, answering the result's ``.to_dict()``: exactly what
-``flowdesk <command> --format json`` prints. Bodies are cached per (endpoint,
-as-of) by :func:`~flowdesk.web.http.cached_response`, with an ETag.
+``flowdesk <command> --format json`` prints. The model result is shared with
+the dashboard page (:func:`~flowdesk.web.results.model_result`); bodies are
+cached per (endpoint, as-of) with an ETag (:mod:`flowdesk.web.http`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
@@ -17,15 +18,21 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from flowdesk._version import __version__
-from flowdesk.models import MODELS, ModelSpec
-from flowdesk.web.http import JSON_MEDIA_TYPE, ApiError, cached_response, encode, request_asof
+from flowdesk.models import MODELS
+from flowdesk.web.http import (
+    JSON_MEDIA_TYPE,
+    ApiError,
+    cached_response,
+    compute_body,
+    encode,
+    peek_body,
+    request_asof,
+    request_date,
+    respond,
+)
+from flowdesk.web.results import model_result
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from flowdesk.config import Settings
-
-__all__ = ["DATE_PATTERN", "ENDPOINTS", "SERIES_PATTERN", "ErrorBody", "router"]
+__all__ = ["DATE_PATTERN", "SERIES_PATTERN", "ErrorBody", "router"]
 
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # The store's own rule for ids (letters, digits, '_', '.', '-'; '..' is refused later).
@@ -70,27 +77,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No data: unknown series id or nothing published."},
     414: {"model": ErrorBody, "description": "URL longer than 2,048 bytes."},
     422: {"model": ErrorBody, "description": "Malformed date, or as-of outside the data."},
+    503: {"model": ErrorBody, "description": "Busy: too many computations running or waiting;"
+                                             " retry after `Retry-After` seconds."},
 }
 _OK = {"description": "The result as JSON (the CLI's `--format json`).",
        "content": {JSON_MEDIA_TYPE: {"schema": {"type": "object"}}}}
-
-
-def _estimate(spec: ModelSpec) -> Callable[[pd.Timestamp, Settings | None], dict[str, Any]]:
-    """``Model().estimate(asof, settings=settings).to_dict()`` for a registered model."""
-
-    def run(asof: pd.Timestamp, settings: Settings | None) -> dict[str, Any]:
-        result = spec.model_class()().estimate(asof, settings=settings)
-        return result.to_dict()  # type: ignore[no-any-return]
-
-    run.__name__ = f"estimate_{spec.name}"
-    return run
-
-
-#: Endpoint name -> callable(asof, settings) -> JSON dict, one per registered model
-#: with a JSON route (:attr:`flowdesk.models.ModelSpec.api`). Tests swap entries.
-ENDPOINTS: dict[str, Callable[[pd.Timestamp, Settings | None], dict[str, Any]]] = {
-    spec.name: _estimate(spec) for spec in MODELS if spec.api
-}
 
 
 def _only(*names: str) -> Any:
@@ -114,12 +105,13 @@ router = APIRouter()
 def _model_route(name: str) -> Callable[..., Response]:
     async def endpoint(request: Request, asof: AsofQuery = None) -> Response:
         when = await request_asof(request, asof)
-        settings = request.app.state.settings
-
-        def compute() -> tuple[bytes, str]:
-            return encode(ENDPOINTS[name](when, settings))
-
-        return await cached_response(request, (name, f"{when:%Y-%m-%d}"), compute)
+        key = ("api", name, f"{when:%Y-%m-%d}")
+        entry = peek_body(request, key)
+        if entry is None:
+            # The result is shared with the dashboard page of the same model and date.
+            result = await model_result(request, name, when)
+            entry = await compute_body(request, key, lambda: encode(result.to_dict()))
+        return respond(request, entry)
 
     endpoint.__name__ = f"get_{name}"
     return endpoint
@@ -164,11 +156,9 @@ async def get_series(
     end: Annotated[str | None, _date_query("Last observation date YYYY-MM-DD.")] = None,
 ) -> Response:
     """Observations of one series, point-in-time at ``asof`` (default: all)."""
-    from flowdesk.dates import parse_date
-
     settings = request.app.state.settings
     when = await request_asof(request, asof) if asof is not None else None
-    bounds = [parse_date(value, name) for value, name in ((start, "start"), (end, "end"))]
+    bounds = [request_date(value, name) for value, name in ((start, "start"), (end, "end"))]
 
     def compute() -> tuple[bytes, str]:
         from flowdesk.data.api import load, resolve_spec, series_payload

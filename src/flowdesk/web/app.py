@@ -5,16 +5,17 @@ embedded snapshot) through the models' public API; nothing writes, fetches from
 the network or opens a path taken from the request. Hostile input meets three
 layers before it reaches a model:
 
-1. :class:`QueryGuard` (ASGI middleware) rejects methods other than GET,
-   URLs over :data:`MAX_URL_BYTES`, repeated or too many query parameters and
-   ``..`` path segments, before routing;
+1. :class:`QueryGuard` (ASGI middleware) rejects methods other than GET and
+   HEAD (answered as GET without the body), URLs over :data:`MAX_URL_BYTES`,
+   repeated or too many query parameters and ``..`` path segments, before routing;
 2. typed FastAPI parameters (patterns, lengths) reject malformed values;
 3. :func:`flowdesk.web.http.request_asof` checks dates with the package's date
    policy and the range of the S&P 500 data.
 
 Every error is JSON ``{"error": {"type": ..., "message": ...}}`` with a 4xx
-status (a browser asking for HTML gets the same message as a page); anything
-unexpected becomes a generic 500 that is logged, never a traceback in the body.
+status (a dashboard page, or a browser on another non-API URL, gets the same
+message as an HTML page); a full compute pool is a 503 with ``Retry-After``;
+anything unexpected becomes a generic 500 that is logged, never a traceback.
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from flowdesk._version import __version__
 from flowdesk.errors import ConfigError, DataError, FlowdeskError, ModelError, SourceError
-from flowdesk.web.http import ApiError, DataRange, ResponseCache, json_error
+from flowdesk.web.http import ApiError, DataRange, json_error
+from flowdesk.web.lru import LruCache
+from flowdesk.web.pool import ComputePool, OverloadedError
+from flowdesk.web.results import results_kept
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -47,7 +51,8 @@ log = logging.getLogger("flowdesk.web")
 MAX_URL_BYTES = 2048
 #: Most query parameters one request may carry.
 MAX_QUERY_PARAMS = 8
-_METHODS = frozenset({"GET"})
+_METHODS = frozenset({"GET", "HEAD"})
+_ALLOW = "GET, HEAD"
 # Read-only pages and JSON: forbid framing, sniffing and leaking the URL; scripts
 # and styles only from this server (plotly and the report's charts need inline styles).
 _SECURITY_HEADERS = [
@@ -77,8 +82,8 @@ def _check_request(scope: Scope) -> tuple[int, str, str, dict[str, str] | None] 
     method = scope.get("method", "GET")
     if method not in _METHODS:
         return (405, "MethodNotAllowed",
-                f"method {method} is not allowed: the server is read-only (use GET)",
-                {"Allow": "GET"})
+                f"method {method} is not allowed: the server is read-only (use GET or HEAD)",
+                {"Allow": _ALLOW})
     raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8", "replace")
     query: bytes = scope.get("query_string", b"")
     size = len(raw_path) + (len(query) + 1 if query else 0)
@@ -134,15 +139,22 @@ class QueryGuard:
         self.allowed_hosts = allowed_hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check an HTTP request; pass it on or answer with a 4xx JSON error."""
+        """Check an HTTP request; pass it on or answer with a 4xx error."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        head = scope.get("method") == "HEAD"
+        started = False
 
         async def send_secured(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], *_SECURITY_HEADERS]
+            elif head and message["type"] == "http.response.body":
+                # HEAD: the GET's status and headers (Content-Length included), no body.
+                message = {**message, "body": b""}
             await send(message)
 
         problem = _check_request(scope)
@@ -155,9 +167,26 @@ class QueryGuard:
                            + ", ".join(sorted(self.allowed_hosts)), None)
         if problem is not None:
             status, kind, message, headers = problem
-            await json_error(status, kind, message, headers)(scope, receive, send_secured)
+            response = _error(Request(scope), status, kind, message, headers)
+            await response(scope, receive, send_secured)
             return
-        await self.app(scope, receive, send_secured)
+        if head:
+            # Routes are GET-only, so HEAD is served as GET (a copy of the scope: the
+            # server keeps its own and still sends no body).
+            scope = {**scope, "method": "GET"}
+        try:
+            await self.app(scope, receive, send_secured)
+        except Exception as exc:
+            # Answered here rather than by Starlette's outermost handler, which
+            # re-raises: uvicorn then closes the connection, and clients saw a
+            # reset instead of the HTML error page.
+            if started:
+                raise
+            log.error("unhandled error on %s %s", scope.get("method"), scope.get("path"),
+                      exc_info=exc)
+            response = _error(Request(scope), 500, "InternalError",
+                              "internal error; the server log has the details")
+            await response(scope, receive, send_secured)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -178,12 +207,12 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 def _error(request: Request, status: int, kind: str, message: str,
            headers: dict[str, str] | None = None) -> Response:
-    """JSON error, or the same message as an HTML page for a browser on a page URL."""
+    """JSON error, or the same message as an HTML page (:func:`~flowdesk.web.pages.wants_html`)."""
     from flowdesk.web.pages import render_error_page, wants_html
 
     if wants_html(request):
         try:
-            return render_error_page(request, status, kind, message)
+            return render_error_page(request, status, kind, message, headers)
         except Exception:  # a broken error page must not hide the original error
             log.exception("could not render the error page")
     return json_error(status, kind, message, headers)
@@ -192,7 +221,12 @@ def _error(request: Request, status: int, kind: str, message: str,
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
-        return _error(request, exc.status, exc.kind, exc.message)
+        return _error(request, exc.status, exc.kind, exc.message, exc.headers)
+
+    @app.exception_handler(OverloadedError)
+    async def _overloaded(request: Request, exc: OverloadedError) -> Response:
+        return _error(request, 503, "Overloaded", str(exc),
+                      {"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"})
 
     @app.exception_handler(FlowdeskError)
     async def _flowdesk_error(request: Request, exc: FlowdeskError) -> Response:
@@ -222,7 +256,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(
     settings: Settings | None = None,
     *,
-    cache_size: int = 256,
+    cache_size: int | None = None,
     allowed_hosts: Iterable[str] | None = None,
 ) -> FastAPI:
     """Build the dashboard application.
@@ -234,7 +268,9 @@ def create_app(
         environment. The app always runs them with ``offline=True``: it never
         fetches, whatever the settings say.
     cache_size
-        Responses (per endpoint and as-of date) kept in the in-memory LRU cache.
+        Responses (per endpoint and as-of date) kept in memory; default the
+        ``web_cache_entries`` setting. Computations run on ``web_workers``
+        threads, at most ``web_queue_limit`` running or waiting (then 503).
     allowed_hosts
         Host header names to accept (without port); default any.
         :func:`~flowdesk.web.server.serve` passes the loopback names when it
@@ -260,14 +296,17 @@ def create_app(
             " `asof=YYYY-MM-DD` (default: the last S&P 500 close) and uses only data"
             " published by then. Responses carry an ETag; send it back in"
             " If-None-Match to get 304. Errors are"
-            ' `{"error": {"type": ..., "message": ...}}` with a 4xx status.'
+            ' `{"error": {"type": ..., "message": ...}}` with a 4xx status, or 503 with'
+            " `Retry-After` when the server is busy computing. HEAD works wherever GET does."
         ),
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.settings = base.model_copy(update={"offline": True})
-    app.state.cache = ResponseCache(cache_size)
+    app.state.bodies = LruCache(cache_size or base.web_cache_entries)
+    app.state.results = LruCache(results_kept(base.web_workers))
+    app.state.pool = ComputePool(base.web_workers, base.web_queue_limit)
     app.state.data_range = DataRange(app.state.settings)
     hosts = None if allowed_hosts is None else frozenset(
         h.strip("[]").lower() for h in allowed_hosts)

@@ -1,4 +1,4 @@
-"""HTTP pieces the API and the pages share: errors, the response cache and as-of checks.
+"""HTTP pieces the API and the pages share: errors, cached bodies, as-of and date checks.
 
 :mod:`flowdesk.web.api` and :mod:`flowdesk.web.pages` both import from here and
 never from each other or from :mod:`flowdesk.web.app`, which assembles them; so
@@ -10,9 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,18 +26,22 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from flowdesk.config import Settings
+    from flowdesk.web.pool import ComputePool
 
 __all__ = [
     "JSON_MEDIA_TYPE",
     "ApiError",
     "CachedBody",
     "DataRange",
-    "ResponseCache",
     "cached_response",
+    "compute_body",
     "encode",
     "json_error",
     "make_etag",
+    "peek_body",
     "request_asof",
+    "request_date",
+    "respond",
 ]
 
 JSON_MEDIA_TYPE = "application/json"
@@ -51,18 +53,22 @@ class ApiError(Exception):
     Parameters
     ----------
     status
-        HTTP status code (4xx, or 503 for a model not installed yet).
+        HTTP status code (4xx, or 503 when the server is busy).
     kind
         Short machine-readable error type, e.g. ``"InvalidDate"``.
     message
         What was wrong and how to fix it, for people.
+    headers
+        Extra response headers (e.g. ``Retry-After``).
     """
 
-    def __init__(self, status: int, kind: str, message: str) -> None:
+    def __init__(self, status: int, kind: str, message: str,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.kind = kind
         self.message = message
+        self.headers = headers
 
 
 def json_error(
@@ -87,70 +93,42 @@ def make_etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-class ResponseCache:
-    """Thread-safe LRU of response bodies keyed by (endpoint, as-of, ...).
-
-    A striped lock per key makes concurrent requests for the same uncached key
-    compute it once (the others wait and read the result) while different keys
-    compute in parallel. Errors are not cached.
-
-    Parameters
-    ----------
-    maxsize
-        Entries kept; the least recently used is dropped first.
-    stripes
-        Number of compute locks (bounded, unlike one lock per key).
-    """
-
-    def __init__(self, maxsize: int = 256, stripes: int = 32) -> None:
-        self.maxsize = maxsize
-        self.hits = 0
-        self.misses = 0
-        self._entries: OrderedDict[Hashable, CachedBody] = OrderedDict()
-        self._lock = threading.Lock()
-        self._stripes = [threading.Lock() for _ in range(stripes)]
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, key: Hashable) -> CachedBody | None:
-        """The cached entry for ``key`` (marked recently used), or ``None``."""
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
-            return entry
-
-    def get_or_compute(
-        self, key: Hashable, compute: Callable[[], tuple[bytes, str]]
-    ) -> CachedBody:
-        """Return the entry for ``key``, calling ``compute() -> (body, media_type)`` once."""
-        entry = self.get(key)
-        if entry is not None:
-            return entry
-        with self._stripes[hash(key) % len(self._stripes)]:
-            entry = self.get(key)
-            if entry is not None:
-                return entry
-            body, media_type = compute()
-            entry = CachedBody(body, media_type, make_etag(body))
-            with self._lock:
-                self.misses += 1
-                self._entries[key] = entry
-                while len(self._entries) > self.maxsize:
-                    self._entries.popitem(last=False)
-            return entry
-
-    def clear(self) -> None:
-        """Drop every entry (counters are kept)."""
-        with self._lock:
-            self._entries.clear()
-
-
 def _etag_matches(header: str, etag: str) -> bool:
     candidates = [c.strip().removeprefix("W/") for c in header.split(",")]
     return "*" in candidates or etag in candidates
+
+
+def peek_body(request: Request, key: Hashable) -> CachedBody | None:
+    """The cached body for ``key``, or ``None`` (a hit costs no worker)."""
+    return request.app.state.bodies.get(key)  # type: ignore[no-any-return]
+
+
+async def compute_body(
+    request: Request, key: Hashable, compute: Callable[[], tuple[bytes, str]]
+) -> CachedBody:
+    """The body for ``key``: cached, or ``compute() -> (body, media_type)`` run once on the pool.
+
+    Raises
+    ------
+    flowdesk.web.pool.OverloadedError
+        If the pool is full (the app answers 503 with ``Retry-After``).
+    """
+
+    def build() -> CachedBody:
+        body, media_type = compute()
+        return CachedBody(body, media_type, make_etag(body))
+
+    pool: ComputePool = request.app.state.pool
+    return await pool.get(key, build, request.app.state.bodies)
+
+
+def respond(request: Request, entry: CachedBody, *,
+            cache_control: str = "public, max-age=60") -> Response:
+    """``entry`` with its ETag, or 304 without a body when ``If-None-Match`` matches it."""
+    headers = {"ETag": entry.etag, "Cache-Control": cache_control}
+    if _etag_matches(request.headers.get("if-none-match", ""), entry.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(entry.body, media_type=entry.media_type, headers=headers)
 
 
 async def cached_response(
@@ -160,20 +138,14 @@ async def cached_response(
     *,
     cache_control: str = "public, max-age=60",
 ) -> Response:
-    """Serve ``key`` from the app's cache (computing it once), honouring ``If-None-Match``.
+    """Serve ``key`` from the body cache, computing it once on the pool when missing.
 
-    A hit is answered on the event loop; a miss computes in the thread pool, so
-    slow models never block other requests. Returns 304 without a body when the
-    client's ETag matches.
+    A hit is answered on the event loop; a miss runs on the app's
+    :class:`~flowdesk.web.pool.ComputePool`, so slow models never block other
+    requests. Honours ``If-None-Match`` (304).
     """
-    cache: ResponseCache = request.app.state.cache
-    entry = cache.get(key)
-    if entry is None:
-        entry = await run_in_threadpool(cache.get_or_compute, key, compute)
-    headers = {"ETag": entry.etag, "Cache-Control": cache_control}
-    if _etag_matches(request.headers.get("if-none-match", ""), entry.etag):
-        return Response(status_code=304, headers=headers)
-    return Response(entry.body, media_type=entry.media_type, headers=headers)
+    entry = peek_body(request, key) or await compute_body(request, key, compute)
+    return respond(request, entry, cache_control=cache_control)
 
 
 def encode(payload: Any) -> tuple[bytes, str]:
@@ -245,3 +217,33 @@ async def request_asof(request: Request, value: str | None, name: str = "asof") 
         )
     except DataError as exc:
         raise ApiError(422, "OutsideData", str(exc)) from None
+
+
+# pandas' nanosecond Timestamp range, in whole days: a date outside it cannot
+# index a series, so it is refused here rather than failing deep in pandas.
+_FIRST_DAY = "1677-09-22"
+_LAST_DAY = "2262-04-11"
+
+
+def request_date(value: str | None, name: str) -> pd.Timestamp | None:
+    """Validate a ``start``/``end`` style query date (``None`` passes through).
+
+    Raises
+    ------
+    ApiError
+        422 for a malformed date or one outside pandas' date range
+        (1677-09-22 to 2262-04-11).
+    """
+    import pandas as pd
+
+    from flowdesk.dates import parse_date
+
+    try:
+        when = parse_date(value, name)
+    except ConfigError as exc:
+        raise ApiError(422, "InvalidDate", str(exc)) from None
+    if when is not None and not pd.Timestamp(_FIRST_DAY) <= when <= pd.Timestamp(_LAST_DAY):
+        raise ApiError(422, "DateOutOfRange",
+                       f"{name} {value} is outside the dates the server can handle"
+                       f" ({_FIRST_DAY} to {_LAST_DAY}); omit {name} for no bound")
+    return when

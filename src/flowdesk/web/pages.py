@@ -24,7 +24,16 @@ from starlette.concurrency import run_in_threadpool
 
 from flowdesk._version import __version__
 from flowdesk.models import MODELS
-from flowdesk.web.http import ApiError, cached_response, request_asof
+from flowdesk.web.http import (
+    ApiError,
+    cached_response,
+    compute_body,
+    peek_body,
+    request_asof,
+    respond,
+)
+from flowdesk.web.page_sections import from_result, shares_result
+from flowdesk.web.results import model_result
 
 if TYPE_CHECKING:
     import jinja2
@@ -185,16 +194,30 @@ def _base_context(current: Page | None, asof: str | None) -> dict[str, Any]:
     }
 
 
-def _render_page(page: Page, request: Request, when: pd.Timestamp, explicit: bool) -> bytes:
+async def _section_maker(page: Page, request: Request,
+                         when: pd.Timestamp) -> Callable[[], Section | None]:
+    """What builds ``page``'s section on a worker, after awaiting the shared model result."""
+    from flowdesk.errors import FlowdeskError
+    from flowdesk.report.sections import ReportContext, Section, build_sections
+
+    builder = find_builder(page)
+    if builder is None:
+        return lambda: None
+    ctx = ReportContext(asof=when, settings=request.app.state.settings)
+    if not shares_result(builder):
+        return lambda: build_sections(ctx, [builder])[0]
+    try:
+        result = await model_result(request, builder.id, when)
+    except FlowdeskError as exc:  # as build_sections does: the page says why, no error status
+        reason = str(exc)
+        return lambda: Section.unavailable(builder.id, builder.title, when, reason)
+    return lambda: from_result(builder, result, ctx)
+
+
+def _render_page(page: Page, request: Request, when: pd.Timestamp, explicit: bool,
+                 section: Section | None) -> bytes:
     import datetime as dt
 
-    from flowdesk.report.sections import ReportContext, build_sections
-
-    settings = request.app.state.settings
-    builder = find_builder(page)
-    section = None
-    if builder is not None:
-        section = build_sections(ReportContext(asof=when, settings=settings), [builder])[0]
     first, last = _bounds(request)
     iso = f"{when:%Y-%m-%d}"
     context = _base_context(page, iso if explicit else None)
@@ -227,12 +250,17 @@ def _page_route(page: Page) -> Callable[..., Response]:
                            f"unknown query parameter {extra[0][:40]!r}; pages take only asof")
         when = await request_asof(request, asof or None)
         explicit = bool(asof)
-
-        def compute() -> tuple[bytes, str]:
-            return _render_page(page, request, when, explicit), "text/html; charset=utf-8"
-
         key = ("page", page.path, f"{when:%Y-%m-%d}", explicit)
-        return await cached_response(request, key, compute, cache_control="no-cache")
+        entry = peek_body(request, key)
+        if entry is None:
+            make_section = await _section_maker(page, request, when)
+
+            def compute() -> tuple[bytes, str]:
+                html = _render_page(page, request, when, explicit, make_section())
+                return html, "text/html; charset=utf-8"
+
+            entry = await compute_body(request, key, compute)
+        return respond(request, entry, cache_control="no-cache")
 
     endpoint.__name__ = "page_" + (page.path.strip("/") or "overview")
     return endpoint
@@ -329,17 +357,30 @@ async def api_docs(request: Request) -> Response:
     return await cached_response(request, ("docs", last), compute, cache_control="no-cache")
 
 
+_PAGE_PATHS = frozenset(p.path for p in PAGES)
+
+
 def wants_html(request: Request) -> bool:
-    """Whether an error should be shown as a page: a browser asking for a page URL."""
+    """Whether an error should be shown as a page rather than JSON.
+
+    A dashboard page answers its errors as HTML unless the client asks for
+    JSON and not HTML (a page is HTML whoever asks); other non-API URLs only
+    for a browser (``Accept: text/html``). The API, ``/healthz``, the spec and
+    static assets always answer JSON.
+    """
     path = request.url.path
+    accept = request.headers.get("accept", "").lower()
+    if path in _PAGE_PATHS:
+        return "text/html" in accept or "application/json" not in accept
     if path.startswith(_NOT_PAGES) or path == "/docs":
         return False
-    return "text/html" in request.headers.get("accept", "")
+    return "text/html" in accept
 
 
-def render_error_page(request: Request, status: int, kind: str, message: str) -> Response:
+def render_error_page(request: Request, status: int, kind: str, message: str,
+                      headers: dict[str, str] | None = None) -> Response:
     """The error as an HTML page with the navigation, so the reader can pick another date."""
     context = _base_context(None, None)
     context.update(status=status, kind=kind, message=message)
     html = _environment().get_template("error.html.j2").render(**context)
-    return HTMLResponse(html, status_code=status)
+    return HTMLResponse(html, status_code=status, headers=headers)
