@@ -126,7 +126,10 @@ def import_series(
     parsed = read_series_csv(
         read_text(path), str(path), value_column=value_column, positive=positive, name=key
     )
-    series = validate_series(parsed.series.dropna(), key, positive=positive)
+    values = parsed.series.dropna()
+    if values.empty:
+        raise DataError(f"{path}: no values to import ({parsed.dropped.describe()})")
+    series = validate_series(values, key, positive=positive)
     old_layer = store.read(layer_key) if existing is not None else None
     base = builtin_data(key, store, table=False) if spec is not None else None
     base = base if isinstance(base, pd.Series) else None
