@@ -218,3 +218,24 @@ def test_list_marks_shadowed_series(tmp_path: Path) -> None:
     assert cli("data", "restore", "SP500")[0] == 0
     rows = {r["id"]: r for r in json.loads(cli("data", "list", "--format", "json")[1])}
     assert rows["SP500"]["shadowed"] is False and rows["SP500"]["origin"] == "snapshot"
+
+
+def test_restore_brings_back_a_later_live_update(tmp_path: Path) -> None:
+    from flowdesk.data.store import Store
+
+    mine = write(tmp_path, "x.csv", "date,value\n2026-09-28,110.5\n")
+    assert cli("data", "import", "SP500", mine, "--replace")[0] == 0
+    # A live update (what `data update` does) lands in the cache under the import.
+    fetched = pd.Series([7800.0, 7810.0], index=pd.to_datetime(["2026-09-28", "2026-09-29"]))
+    Store(get_settings().cache_dir).merge("SP500", fetched, source="yahoo")
+    assert load("SP500").loc["2026-09-28"] == 110.5  # the import wins on its dates
+    assert load("SP500").loc["2026-09-29"] == 7810.0
+    assert cli("data", "restore", "SP500")[0] == 0
+    assert load("SP500").loc["2026-09-28"] == 7800.0  # the cached data, not the import
+    assert load("SP500").loc["2020-03-23"] == pytest.approx(2237.4, abs=0.1)
+
+
+def test_import_keys_are_reserved(tmp_path: Path) -> None:
+    path = write(tmp_path, "x.csv", "date,value\n2024-01-02,1\n")
+    assert_refused(("data", "import", "SP500.USER", path, "--replace"), "reserved")
+    assert_refused(("data", "import", "NETLIQ", path, "--replace"), "derived")

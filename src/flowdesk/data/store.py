@@ -5,6 +5,8 @@ Layout under the cache directory::
     series/<ID>.parquet        current data (zstd parquet, ``date`` + ``value``)
     series/<ID>.json           its provenance: sha256, rows, first/last, source, url, times
     series/<ID>.prev.parquet   the previous good version (and .prev.json)
+    series/<ID>.USER.parquet   a user import over catalog series <ID> (flowdesk.data.shadow)
+    history/<KEY>/             earlier imports kept for ``data restore`` (a Store of its own)
     quarantine/                corrupted files, moved aside with a timestamp
     .lock                      inter-process lock
 
