@@ -396,7 +396,9 @@ def data_import(
     unsorted date, a value that is not a plain 0-9 number (non-ASCII digits
     included), a non-positive price. Dropped and counted in the output: blank
     lines, empty or missing-marker values (".", "NA"), rows with more cells
-    than the header; other columns are ignored and named.
+    than the header; other columns are ignored and named. EARNINGS_DATES takes
+    ticker,report_date: an empty ticker is fatal too, repeated rows are dropped
+    and counted.
     """
     from flowdesk.data import import_series
 

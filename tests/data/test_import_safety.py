@@ -239,3 +239,18 @@ def test_import_keys_are_reserved(tmp_path: Path) -> None:
     path = write(tmp_path, "x.csv", "date,value\n2024-01-02,1\n")
     assert_refused(("data", "import", "SP500.USER", path, "--replace"), "reserved")
     assert_refused(("data", "import", "NETLIQ", path, "--replace"), "derived")
+
+
+def test_a_corrupted_import_after_restore_never_brings_back_the_undone_one(
+    tmp_path: Path,
+) -> None:
+    one = write(tmp_path, "one.csv", "date,value\n2024-01-02,1\n")
+    two = write(tmp_path, "two.csv", "date,value\n2024-01-02,2\n")
+    assert cli("data", "import", "MINE", one)[0] == 0
+    assert cli("data", "import", "MINE", two, "--replace")[0] == 0
+    assert cli("data", "restore", "MINE")[0] == 0
+    series_dir = Path(get_settings().cache_dir) / "series"
+    (series_dir / "MINE.parquet").write_bytes(b"garbage")
+    code, _, err = cli("data", "show", "MINE")
+    assert "corrupted" in err
+    assert code == 2  # gone, rather than two.csv again

@@ -273,5 +273,8 @@ def restore_layer(store: Store, key: str) -> tuple[StoreEntry | None, StoreEntry
     meta.pop("imported_at", None)
     restored = store.write(key, data, source=kept.source, url=kept.url,
                            fetched_at=kept.fetched, meta=meta)
+    # The store kept the undone import as the fallback for a corrupted file;
+    # it must not come back that way.
+    store.drop_previous(key)
     history.delete(version)
     return restored, undone

@@ -359,6 +359,13 @@ class Store:
             )
             return MergeOutcome(entry=entry, added=added, revised=revised, kept=kept)
 
+    def drop_previous(self, series_id: str) -> None:
+        """Remove the previous version of ``series_id`` (keep the current one)."""
+        key = check_series_id(series_id)
+        with self._lock():
+            for path in self._paths(key, prev=True):
+                path.unlink(missing_ok=True)
+
     def delete(self, series_id: str) -> None:
         """Remove a cached series (current and previous versions)."""
         key = check_series_id(series_id)
