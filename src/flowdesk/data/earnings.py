@@ -80,7 +80,7 @@ def _iso_text(value: object) -> str | None:
 
 def _dates(raw: pd.Series, name: str, lines: Sequence[int] | None) -> pd.Series:
     """``raw`` as tz-naive midnight datetime64[ns]; DataError at the first bad row."""
-    if raw.dtype == object:
+    if not pd.api.types.is_datetime64_any_dtype(raw.dtype):
         for row, value in enumerate(raw):
             digit = non_ascii_digit(value) if isinstance(value, str) else None
             if digit is not None:
