@@ -116,8 +116,11 @@ def test_import_then_show_and_export(capsys: pytest.CaptureFixture[str], tmp_pat
     path.write_text("date,value\n2024-01-02,1.25\n2024-01-03,.\n2024-01-04,2\n", encoding="utf-8")
     code, out, _ = run(capsys, "data", "import", "MINE", str(path), "--format", "json")
     assert code == 0
-    assert json.loads(out) == {"id": "MINE", "rows": 2, "first": "2024-01-02",
-                               "last": "2024-01-04", "added": 2, "revised": 0, "kept": 0}
+    assert json.loads(out) == {
+        "id": "MINE", "rows": 2, "first": "2024-01-02", "last": "2024-01-04", "added": 2,
+        "revised": 0, "kept": 0, "removed": 0, "replaced": None,
+        "dropped": {"rows": 1, "reasons": {"missing-value marker '.'": 1}, "ignored_columns": []},
+    }
     target = tmp_path / "mine.parquet"
     code, _, _ = run(capsys, "data", "export", "MINE", "--to", str(target))
     assert code == 0 and target.exists()

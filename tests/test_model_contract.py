@@ -133,7 +133,7 @@ def _rewrite_after(series_id: str, after: pd.Timestamp, tmp: Path) -> pd.Series 
     path = tmp / f"{series_id}.csv"
     lines = ["date,value", *(f"{d:%Y-%m-%d},{v * 1.7!r}" for d, v in window.items())]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    import_series(series_id, path)
+    import_series(series_id, path, replace=True)
     return window
 
 

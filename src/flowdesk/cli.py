@@ -185,16 +185,19 @@ def data_list(
     colour = {"fresh": "green", "stale": "yellow", "missing": "red"}
     for sid, row in frame.iterrows():
         fresh = row["freshness"]
+        mark = " *" if row["shadowed"] else ""
         # pandas keeps a missing first/last/age as NaN (a float), never None.
         age = f" ({int(row['age_days'])}d)" if fresh == "stale" else ""
         table.add_row(
-            str(sid),
+            f"{sid}{mark}",
             row["description"],
             f"{row['source']}/{row['origin']}",
             row["first"] if isinstance(row["first"], str) else "-",
             row["last"] if isinstance(row["last"], str) else "-",
             f"[{colour.get(fresh, 'white')}]{fresh}{age}[/]",
         )
+    if frame["shadowed"].any():
+        table.caption = "* shadowed by your import; `flowdesk data restore ID` undoes it"
     _stdout().print(table)
 
 
@@ -377,9 +380,26 @@ def data_import(
     ] = None,
     description: Annotated[str | None, typer.Option("--description")] = None,
     units: Annotated[str | None, typer.Option("--units")] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Needed to shadow built-in data (a catalog id) or replace an earlier import;"
+            " the old version is kept for `flowdesk data restore`.",
+        ),
+    ] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Import a user-supplied CSV series into the cache (validated first)."""
+    """Import a user-supplied CSV series into the cache (validated first).
+
+    Fatal, nothing written: an empty, bad or mixed-format date, a duplicate or
+    unsorted date, a value that is not a plain 0-9 number (non-ASCII digits
+    included), a non-positive price. Dropped and counted in the output: blank
+    lines, empty or missing-marker values (".", "NA"), rows with more cells
+    than the header; other columns are ignored and named. EARNINGS_DATES takes
+    ticker,report_date: an empty ticker is fatal too, repeated rows are dropped
+    and counted.
+    """
     from flowdesk.data import import_series
 
     outcome = import_series(
@@ -388,25 +408,56 @@ def data_import(
         value_column=column,
         description=description,
         units=units,
+        replace=replace,
         settings=_settings(),
     )
-    entry = outcome.entry
-    payload = {
-        "id": entry.id,
-        "rows": entry.rows,
-        "first": entry.first,
-        "last": entry.last,
-        "added": outcome.added,
-        "revised": outcome.revised,
-        "kept": outcome.kept,
-    }
     if fmt is OutputFormat.json:
-        _print_json(payload)
+        _print_json(outcome.to_dict())
+        return
+    entry = outcome.entry
+    replaced = ""
+    if outcome.replaced_what:
+        old = outcome.replaced.describe() if outcome.replaced else "no data yet"
+        replaced = f"; replaced {outcome.replaced_what} ({old})"
+    _stdout().print(
+        f"imported {outcome.to_dict()['id']}: {entry.rows} observations {entry.first} to"
+        f" {entry.last} ({outcome.added} new, {outcome.revised} revised, {outcome.kept} kept,"
+        f" {outcome.removed} removed){replaced}; {outcome.dropped.describe()}",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@data_app.command("restore")
+@handle_errors
+def data_restore(
+    series_id: Annotated[str, typer.Argument(help="Id whose last import to undo.")],
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Undo the last `data import` of a series: the previous import or the built-in data return."""
+    from flowdesk.data import restore_series
+
+    outcome = restore_series(series_id, settings=_settings())
+    if fmt is OutputFormat.json:
+        _print_json(outcome.to_dict())
+        return
+    payload = outcome.to_dict()
+
+    def version(v: dict[str, Any]) -> str:
+        rows = f"{v['rows']:,} row{'s' if v['rows'] != 1 else ''}"
+        return f"{v['file']} ({rows} {v['first']} to {v['last']})"
+
+    what = version(payload["undone"])
+    if outcome.restored is not None:
+        now = f"the previous import {version(payload['restored'])} is back"
+    elif outcome.builtin:
+        now = "the built-in data are used again"
     else:
-        _stdout().print(
-            f"imported {entry.id}: {entry.rows} observations {entry.first} to {entry.last}"
-            f" ({outcome.added} new, {outcome.revised} revised, {outcome.kept} kept)"
-        )
+        now = f"the user series {outcome.id} no longer exists"
+    kept = f"; {outcome.remaining} earlier import(s) kept" if outcome.remaining else ""
+    _stdout().print(
+        f"restored {outcome.id}: undid {what}; {now}{kept}", markup=False, soft_wrap=True
+    )
 
 
 # ---------------------------------------------------------------- models

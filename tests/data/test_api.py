@@ -62,7 +62,7 @@ def test_appending_later_data_never_changes_an_earlier_asof(tmp_path: Path) -> N
     before = {sid: load(sid, asof=asof) for sid in ("SP500", "NETLIQ", "DGS3MO")}
     later = tmp_path / "later.csv"
     later.write_text("date,value\n2026-09-28,7700.5\n2026-09-29,7712.25\n", encoding="utf-8")
-    import_series("SP500", later)
+    import_series("SP500", later, replace=True)
     assert load("SP500").index[-1] == pd.Timestamp("2026-09-29")
     for sid, series in before.items():
         pd.testing.assert_series_equal(load(sid, asof=asof), series)
@@ -246,8 +246,8 @@ def test_list_series_reports_coverage_and_freshness() -> None:
 def test_corrupted_cache_falls_back_to_snapshot_with_warning(tmp_path: Path) -> None:
     later = tmp_path / "later.csv"
     later.write_text("date,value\n2026-09-28,7700.5\n", encoding="utf-8")
-    import_series("SP500", later)
-    cached = get_settings().cache_dir / "series" / "SP500.parquet"
+    import_series("SP500", later, replace=True)
+    cached = get_settings().cache_dir / "series" / "SP500.USER.parquet"  # the import
     cached.write_bytes(b"not parquet at all")
     with pytest.warns(FlowdeskWarning, match="corrupted"):
         s = load("SP500")

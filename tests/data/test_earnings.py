@@ -184,7 +184,7 @@ def test_precedence_user_over_cache_over_snapshot(tmp_path: Path) -> None:
 
     mine = tmp_path / "mine.csv"
     mine.write_text("ticker,report_date\nXYZ,2024-02-01\nXYZ,2024-05-02\n", encoding="utf-8")
-    import_series(EARNINGS_ID, mine)
+    import_series(EARNINGS_ID, mine, replace=True)
     user = earnings_dates()
     assert user.attrs["source"] == "user" and _rows(user) == [
         ("XYZ", "2024-02-01"), ("XYZ", "2024-05-02")]

@@ -65,7 +65,7 @@ def test_export_writes_an_importable_csv(
     assert "2024-10-31" in set(exported.loc[exported["ticker"] == "AAPL", "report_date"])
     # The export reads back as a user table with the same rows.
     code, out, _ = run(capsys, "data", "import", "EARNINGS_DATES", str(target),
-                       "--format", "json")
+                       "--replace", "--format", "json")
     assert code == 0 and json.loads(out)["rows"] == len(expected)
     back = earnings_dates()
     assert back.attrs["source"] == "user"
@@ -95,7 +95,7 @@ def test_bad_import_is_one_line_and_exit_2(
 def test_import_through_typer_runner(tmp_path: Path) -> None:
     path = tmp_path / "mine.csv"
     path.write_text("ticker,report_date\nabc,2024-02-01\nABC,2024-02-01\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["data", "import", "EARNINGS_DATES", str(path)])
+    result = CliRunner().invoke(app, ["data", "import", "EARNINGS_DATES", str(path), "--replace"])
     assert result.exit_code == 0, result.output
     # Case folded and the duplicate dropped: one row.
     assert "1 observations 2024-02-01 to 2024-02-01" in result.output

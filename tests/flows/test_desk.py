@@ -224,7 +224,7 @@ def test_point_in_time_appending_later_data(tmp_path: Path) -> None:
         values = last * np.linspace(0.95, 0.6, len(dates))  # a crash after the as-of date
         path.write_text("date,value\n" + "".join(
             f"{d:%Y-%m-%d},{v:.4f}\n" for d, v in zip(dates, values, strict=True)))
-        import_series(sid, path)
+        import_series(sid, path, replace=True)
     assert load("SP500").index[-1] == dates[-1]
     assert desk.estimate().session == dates[-1]  # the new data are used when asked for
     assert desk.estimate(ASOF).to_dict() == before

@@ -192,7 +192,7 @@ def test_real_store_append_keeps_earlier_estimates(tmp_path: Path) -> None:
     before = sc.estimate(t).to_dict()
     csv = tmp_path / "unrate.csv"
     csv.write_text("date,value\n2026-07-01,6.5\n2026-08-01,7.0\n", encoding="utf-8")
-    import_series("UNRATE", csv)
+    import_series("UNRATE", csv, replace=True)
     assert load("UNRATE").iloc[-1] == 7.0
     assert sc.estimate(t).to_dict() == before
     # Published 40 days after 2026-07-01: visible from 2026-08-10 on.

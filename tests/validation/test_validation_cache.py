@@ -70,7 +70,7 @@ def test_settings_data_and_code_changes_invalidate(
     before = cache.fingerprint(settings)
     csv = tmp_path / "vix.csv"
     csv.write_text("date,value\n2030-01-02,15.0\n", encoding="utf-8")
-    import_series("VIX", csv, settings=settings)
+    import_series("VIX", csv, replace=True, settings=settings)
     assert cache.fingerprint(settings) != before
     cache.cached_values(DATES[:1], settings, compute)
     assert len(compute.calls) == 3

@@ -10,6 +10,7 @@ from flowdesk.data.api import (
     list_series,
     load,
     resolve_spec,
+    restore_series,
     update,
     update_plan,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "merge_earnings_dates",
     "resolve_asof",
     "resolve_spec",
+    "restore_series",
     "save_earnings_dates",
     "series_ids",
     "update",

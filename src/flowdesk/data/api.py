@@ -23,13 +23,13 @@ from flowdesk.data.earnings import (
     EARNINGS_ID,
     USER_KEY,
     dated_view,
-    import_earnings_dates,
     resolve_table,
     undated_view,
 )
-from flowdesk.data.formats import parse_series_csv, read_text
+from flowdesk.data.imports import import_series, restore_series
+from flowdesk.data.shadow import builtin_data, overlay, user_key, user_layer
 from flowdesk.data.sources.snapshot import has_snapshot, read_snapshot, snapshot_manifest
-from flowdesk.data.store import MergeOutcome, Store, check_series_id
+from flowdesk.data.store import Store, check_series_id
 from flowdesk.data.validate import validate_series
 from flowdesk.dates import DateLike, parse_date, today
 from flowdesk.errors import ConfigError, DataError, FlowdeskWarning, SourceError
@@ -41,6 +41,7 @@ __all__ = [
     "list_series",
     "load",
     "resolve_spec",
+    "restore_series",
     "series_payload",
     "update",
     "update_plan",
@@ -118,9 +119,12 @@ def _raw(spec: SeriesSpec, store: Store) -> pd.Series | pd.DataFrame:
     if spec.id == EARNINGS_ID:
         # Its own precedence (user import > cache > snapshot), see flowdesk.data.earnings.
         return dated_view(resolve_table(store)[0])
-    cached = store.read(spec.id)
-    snap = read_snapshot(spec.id) if has_snapshot(spec.id) else None
-    if cached is None and snap is None:
+    data = builtin_data(spec.id, store, table=spec.kind == "table")
+    # A user import (`flowdesk data import`) wins on its dates.
+    layer = user_layer(spec.id, store) if spec.kind == "series" else None
+    if layer is not None:
+        return overlay(layer, data if isinstance(data, pd.Series) else None)
+    if data is None:
         if spec.live:
             hint = (
                 " (FRED; set FLOWDESK_FRED_API_KEY to use the FRED API)"
@@ -132,13 +136,7 @@ def _raw(spec: SeriesSpec, store: Store) -> pd.Series | pd.DataFrame:
                 f" been fetched yet; run `flowdesk data update {spec.id}`{hint}"
             )
         raise DataError(f"series {spec.id}: no data in the cache or the embedded snapshot")
-    if cached is None:
-        return snap
-    if snap is None or spec.kind == "table" or not isinstance(cached, pd.Series):
-        return cached
-    # The cache normally contains the snapshot; combining also covers a cache
-    # older than a newer installed snapshot.
-    return cached.combine_first(snap)
+    return data
 
 
 def load(
@@ -331,82 +329,6 @@ def update(
     return outcomes
 
 
-def import_series(
-    series_id: str,
-    path: str | Path,
-    *,
-    value_column: str | None = None,
-    description: str | None = None,
-    units: str | None = None,
-    settings: Settings | None = None,
-) -> MergeOutcome:
-    """Import a user-supplied CSV (``date,value``) into the cache, validated.
-
-    Catalog series are merged with what is cached (or the snapshot); any other
-    id becomes a user series that :func:`load` can read. ``EARNINGS_DATES``
-    takes a ``ticker,report_date`` file instead, which then overrides the cache
-    and snapshot copies (:func:`flowdesk.data.earnings.import_earnings_dates`).
-    Nothing is written unless the whole file passes validation.
-
-    Raises
-    ------
-    DataError
-        Unreadable or malformed file (empty, header only, bad/mixed/duplicate/
-        unsorted dates, non-numeric or impossible values), or an id that cannot
-        be imported (derived series, tables).
-    """
-    settings = _settings(settings)
-    path = Path(path)
-    key = check_series_id(series_id)
-    if key == EARNINGS_ID:
-        return import_earnings_dates(path, settings=settings)
-    if key == USER_KEY:
-        raise DataError(f"series id {key} is reserved for the {EARNINGS_ID} import")
-    try:
-        spec: SeriesSpec | None = get_spec(key)
-    except DataError:
-        spec = None
-    if spec is not None and (spec.source == "derived" or spec.kind == "table"):
-        raise DataError(
-            f"series {spec.id} is {'derived' if spec.source == 'derived' else 'a table'}"
-            " and cannot be imported"
-        )
-    store = _store(settings)
-    existing = store.entry(key)
-    positive = (
-        spec.positive if spec is not None else bool(existing and existing.meta.get("positive"))
-    )
-    series = parse_series_csv(
-        read_text(path), str(path), value_column=value_column, positive=positive, name=key
-    ).dropna()
-    series = validate_series(series, key, positive=positive)
-    if spec is not None:
-        return store.merge(
-            key,
-            series,
-            source=f"import:{path.name}",
-            url=str(path.resolve()),
-            base=_merge_base(key),
-        )
-    meta = dict(existing.meta) if existing is not None else {}
-    meta.update({"file": path.name, "frequency": _infer_frequency(series.index)})
-    if description:
-        meta["description"] = description
-    if units:
-        meta["units"] = units
-    return store.merge(key, series, source="user", url=str(path.resolve()), meta=meta)
-
-
-def _infer_frequency(index: pd.DatetimeIndex) -> str:
-    if len(index) < 2:
-        return "daily"
-    gap = float(pd.Series(index).diff().dt.days.median())
-    for limit, name in ((4, "daily"), (10, "weekly"), (45, "monthly"), (120, "quarterly")):
-        if gap <= limit:
-            return name
-    return "annual"
-
-
 def series_payload(spec: SeriesSpec, data: pd.Series | pd.DataFrame) -> dict[str, Any]:
     """A series with its provenance, as the CLI (``data show --format json``) and the API print it.
 
@@ -505,9 +427,10 @@ def list_series(*, settings: Settings | None = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per id: ``description``, ``units``, ``frequency``, ``source``,
-        ``category``, ``first``, ``last``, ``rows``, ``origin`` (cache, snapshot,
-        derived, or none), ``fetched_at``, ``age_days`` and ``freshness``
-        (``fresh``/``stale``/``missing``).
+        ``category``, ``first``, ``last``, ``rows``, ``origin`` (user, cache,
+        snapshot, derived, or none, joined by ``+``), ``shadowed`` (a user
+        import replaces built-in data; ``flowdesk data restore`` undoes it),
+        ``fetched_at``, ``age_days`` and ``freshness`` (``fresh``/``stale``/``missing``).
     """
     settings = _settings(settings)
     store = _store(settings)
@@ -528,6 +451,7 @@ def list_series(*, settings: Settings | None = None) -> pd.DataFrame:
         rows_n: int | None = None
         origin = "none"
         fetched_at = None
+        shadowed = False
         if spec.source == "derived":
             try:
                 data = load(spec.id, settings=settings)
@@ -555,6 +479,16 @@ def list_series(*, settings: Settings | None = None) -> pd.DataFrame:
                 origin = "user"
             if firsts:
                 first, last = min(firsts), max(lasts)
+            layer = store.entry(user_key(spec.id, builtin=True)) if spec.source != "user" else None
+            if layer is not None and spec.kind == "series":
+                # Shadowed: count what loads (user rows over the built-in ones).
+                shadowed = True
+                data = _raw(spec, store)
+                first, last, rows_n = data.index[0], data.index[-1], len(data)
+                origin = f"user+{origin}" if origin != "none" else "user"
+                fetched_at = layer.fetched_at
+            elif imported is not None:
+                shadowed = True
         age, fresh = _freshness(spec, last, now)
         rows.append(
             {
@@ -568,6 +502,7 @@ def list_series(*, settings: Settings | None = None) -> pd.DataFrame:
                 "last": last.strftime("%Y-%m-%d") if last is not None else None,
                 "rows": rows_n,
                 "origin": origin,
+                "shadowed": shadowed,
                 "fetched_at": fetched_at,
                 "age_days": age,
                 "freshness": fresh,

@@ -27,7 +27,9 @@ import numpy as np
 import pandas as pd
 
 from flowdesk.config import Settings, get_settings
-from flowdesk.data.formats import read_text
+from flowdesk.data.dropped import DroppedRows
+from flowdesk.data.formats import non_ascii_digit, read_text
+from flowdesk.data.shadow import USER_SUFFIX, Coverage, ImportOutcome, check_replace, keep_version
 from flowdesk.data.sources.snapshot import has_snapshot, snapshot_bytes
 from flowdesk.data.store import MergeOutcome, Store, StoreEntry
 from flowdesk.dates import DateLike, parse_date, today
@@ -46,7 +48,7 @@ __all__ = [
 EARNINGS_ID = "EARNINGS_DATES"
 #: Cache key of the user-imported table; separate from the live cache copy so
 #: that a live update can never overwrite what the user supplied.
-USER_KEY = f"{EARNINGS_ID}.USER"
+USER_KEY = f"{EARNINGS_ID}{USER_SUFFIX}"
 COLUMNS = ("ticker", "report_date")
 #: SEC EDGAR electronic filing began in 1993: an earlier date is a typo.
 _EARLIEST = pd.Timestamp("1993-01-01")
@@ -78,6 +80,14 @@ def _iso_text(value: object) -> str | None:
 
 def _dates(raw: pd.Series, name: str, lines: Sequence[int] | None) -> pd.Series:
     """``raw`` as tz-naive midnight datetime64[ns]; DataError at the first bad row."""
+    if not pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        for row, value in enumerate(raw):
+            digit = non_ascii_digit(value) if isinstance(value, str) else None
+            if digit is not None:
+                raise DataError(
+                    f"{name}: {_where(row, lines)}: non-ASCII digit {digit!r} in report_date"
+                    f" {value.strip()!r} (only 0-9 are accepted)"
+                )
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
         dates = raw.dt.tz_convert(None) if raw.dt.tz is not None else raw
     else:
@@ -388,7 +398,15 @@ def read_earnings_csv(path: str | Path) -> pd.DataFrame:
         Naming the file: missing, not UTF-8, empty, no data rows, missing
         columns, or a bad row (with its row and line number).
     """
-    path = Path(path)
+    return _read_earnings_file(Path(path))[0]
+
+
+def _read_earnings_file(path: Path) -> tuple[pd.DataFrame, DroppedRows]:
+    """The checked table and the rows left out: blank lines, over-long rows, duplicates.
+
+    Fatal: an empty ticker, an empty, unparsable, non-ASCII or out-of-range
+    report date (see :func:`check_earnings_table`).
+    """
     name = f"{EARNINGS_ID}: file {path}"
     try:
         text = read_text(path)
@@ -396,6 +414,7 @@ def read_earnings_csv(path: str | Path) -> pd.DataFrame:
         raise DataError(f"{EARNINGS_ID}: {exc}") from None
     if not text.strip():
         raise DataError(f"{name}: is empty")
+    dropped = DroppedRows()
     reader = csv.reader(io.StringIO(text))
     header: list[str] | None = None
     rows: list[list[str]] = []
@@ -403,9 +422,14 @@ def read_earnings_csv(path: str | Path) -> pd.DataFrame:
     try:
         for cells in reader:
             if not any(c.strip() for c in cells):
-                continue  # blank lines carry nothing
+                if header is not None:
+                    dropped.add("blank line", reader.line_num)
+                continue
             if header is None:
                 header = cells
+            elif len(cells) > len(header):
+                # Misaligned: the ticker or the date could be read from the wrong cell.
+                dropped.add("row with more cells than the header", reader.line_num)
             else:
                 rows.append(cells)
                 lines.append(reader.line_num)
@@ -419,36 +443,59 @@ def read_earnings_csv(path: str | Path) -> pd.DataFrame:
     frame = pd.DataFrame(
         [(r + [""] * width)[:width] for r in rows], columns=header, dtype=object
     )
-    return check_earnings_table(frame, name, lines=lines)
+    dropped.ignored_columns = tuple(h for h in header if h.lower() not in COLUMNS)
+    table = check_earnings_table(frame, name, lines=lines)
+    # check_earnings_table folds case and drops repeats; count them here.
+    cols = {h.lower(): h for h in header}
+    folded = pd.DataFrame({
+        "ticker": frame[cols["ticker"]].str.strip().str.upper(),
+        "report_date": frame[cols["report_date"]].str.strip(),
+    })
+    for row in map(int, folded.duplicated().to_numpy().nonzero()[0]):
+        dropped.add("duplicate row", lines[row])
+    return table, dropped
 
 
 def import_earnings_dates(
-    path: str | Path, *, settings: Settings | None = None
-) -> MergeOutcome:
+    path: str | Path, *, settings: Settings | None = None, replace: bool = False
+) -> ImportOutcome:
     """Import a user CSV (``ticker,report_date``) that overrides cache and snapshot.
 
-    The file replaces any earlier import; nothing is written unless the whole
-    file passes :func:`read_earnings_csv`.
+    The file replaces the table in effect, which needs ``replace=True`` when
+    that is the snapshot, the cache copy or an earlier import; the replaced
+    import is kept for ``flowdesk data restore``. Nothing is written unless the
+    whole file passes :func:`read_earnings_csv` and the replacement is allowed.
 
     Returns
     -------
-    MergeOutcome
+    ImportOutcome
         The stored entry; ``added`` counts rows absent from the table in effect
-        before, ``kept`` the rows it shared with it.
+        before, ``kept`` the rows it shared with it, ``removed`` its rows that
+        are gone; what was replaced and the rows dropped.
 
     Raises
     ------
     DataError
-        For a bad file (see :func:`read_earnings_csv`).
+        For a bad file (see :func:`read_earnings_csv`) or a replacement without
+        ``replace``.
     """
     path = Path(path)
-    table = read_earnings_csv(path)
+    table, dropped = _read_earnings_file(path)
     store = Store(_settings(settings).cache_dir)
     try:
-        before, _ = resolve_table(store)
+        before, origin = resolve_table(store)
     except DataError:
-        before = table.iloc[:0]
+        before, origin = table.iloc[:0], ""
+    previous = store.entry(USER_KEY)
+    if origin == "user" and previous is not None:
+        what = f"your import of {previous.meta.get('file') or previous.url}"
+    else:
+        what = {"cache": "the cached table", "snapshot": "the built-in table"}.get(origin, "")
+    old = Coverage.of(pd.DatetimeIndex(before["report_date"]))
+    check_replace(EARNINGS_ID, str(path), replace=replace, what=what, old=old,
+                  new=Coverage.of(pd.DatetimeIndex(table["report_date"])))
     shared = len(table.merge(before, on=list(COLUMNS), how="inner"))
+    keep_version(store, USER_KEY)
     entry = store.write(
         USER_KEY,
         _to_stored(table),
@@ -456,7 +503,10 @@ def import_earnings_dates(
         url=str(path.resolve()),
         meta={"file": path.name},
     )
-    return MergeOutcome(entry=entry, added=len(table) - shared, revised=0, kept=shared)
+    return ImportOutcome(
+        entry=entry, added=len(table) - shared, revised=0, kept=shared,
+        removed=len(before) - shared, replaced_what=what, replaced=old, dropped=dropped,
+    )
 
 
 def user_entry(store: Store) -> StoreEntry | None:

@@ -13,25 +13,37 @@ import csv
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from flowdesk.data.dropped import DroppedRows
 from flowdesk.errors import DataError
 
-__all__ = ["MISSING_MARKERS", "parse_dates_strict", "parse_series_csv", "read_text"]
+__all__ = [
+    "MISSING_MARKERS",
+    "ParsedSeries",
+    "non_ascii_digit",
+    "parse_dates_strict",
+    "parse_series_csv",
+    "read_series_csv",
+    "read_text",
+]
 
 MISSING_MARKERS = frozenset({"", ".", "NA", "N/A", "NaN", "nan", "null", "#N/A"})
 
 _DATE_PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
-    "YYYY-MM-DD": (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y-%m-%d"),
+    "YYYY-MM-DD": (re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII), "%Y-%m-%d"),
     "YYYY-MM-DD hh:mm:ss": (
-        re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?$"),
+        re.compile(
+            r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?$", re.ASCII
+        ),
         "ISO8601",
     ),
-    "MM/DD/YYYY": (re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$"), "%m/%d/%Y"),
-    "YYYY/MM/DD": (re.compile(r"^\d{4}/\d{2}/\d{2}$"), "%Y/%m/%d"),
+    "MM/DD/YYYY": (re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$", re.ASCII), "%m/%d/%Y"),
+    "YYYY/MM/DD": (re.compile(r"^\d{4}/\d{2}/\d{2}$", re.ASCII), "%Y/%m/%d"),
 }
 _DATE_HEADERS = ("date", "observation_date", "fecha", "time", "timestamp")
 _VALUE_PREFERENCE = ("close", "adj close", "value", "price", "settlement")
@@ -169,13 +181,81 @@ def parse_series_csv(
     ------
     DataError
         Empty file, header only, bad or mixed dates, duplicate or unsorted
-        dates, non-numeric or non-positive values; always with ``label`` and the
-        line number.
+        dates, non-numeric, non-ASCII or non-positive values; always with
+        ``label`` and the line number.
+    """
+    return read_series_csv(
+        text,
+        label,
+        value_column=value_column,
+        positive=positive,
+        allow_unsorted=allow_unsorted,
+        name=name,
+    ).series
+
+
+@dataclass(frozen=True)
+class ParsedSeries:
+    """A parsed series and what the parser left out of it."""
+
+    series: pd.Series
+    dropped: DroppedRows
+
+
+def non_ascii_digit(text: str) -> str | None:
+    """The first digit in ``text`` that is not 0-9 (e.g. full-width or Arabic-Indic), if any.
+
+    ``float()``, ``int()`` and the regex class for digits accept them silently, so
+    "１２３" would otherwise read as 123.
+    """
+    for char in text:
+        if char.isdigit() and not char.isascii():
+            return char
+    return None
+
+
+def read_series_csv(
+    text: str,
+    label: str,
+    *,
+    value_column: str | None = None,
+    positive: bool = False,
+    allow_unsorted: bool = False,
+    name: str | None = None,
+) -> ParsedSeries:
+    """:func:`parse_series_csv`, also returning the rows and columns it left out.
+
+    Fatal (``DataError`` with the line): a bad, empty or mixed-format date, a
+    duplicate or unsorted date, a value that is not a plain ASCII number (or a
+    missing marker), a non-finite or (with ``positive``) non-positive value.
+    Dropped and counted in :attr:`ParsedSeries.dropped`: blank lines, rows with
+    a missing value (empty, ``.``, ``NA`` ...; kept as NaN in the series) and
+    rows with more cells than the header (removed). A row too short to hold
+    the date and the value is fatal. Columns other than the date and value are ignored and named.
+
+    Raises
+    ------
+    DataError
+        As :func:`parse_series_csv`.
     """
     if not text.strip():
         raise DataError(f"{label}: file is empty")
-    rows = list(csv.reader(io.StringIO(text)))
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    dropped = DroppedRows()
+    reader = csv.reader(io.StringIO(text))
+    rows: list[list[str]] = []
+    line_of: list[int] = []
+    header_seen = False
+    try:
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                if header_seen:
+                    dropped.add("blank line", reader.line_num)
+                continue
+            header_seen = True
+            rows.append(cells)
+            line_of.append(reader.line_num)
+    except csv.Error as exc:
+        raise DataError(f"{label}: line {reader.line_num}: malformed CSV ({exc})") from None
     first_data = 1
     header = [h.strip() for h in rows[0]]
     # yfinance writes three header lines: Price/Ticker/Date.
@@ -193,6 +273,7 @@ def parse_series_csv(
     if len(header) < 2:
         raise DataError(f"{label}: expected a date column and a value column, got {header!r}")
     data = rows[first_data:]
+    line_of = line_of[first_data:]
     if not data:
         raise DataError(f"{label}: has a header but no data rows")
     date_idx = 0
@@ -202,65 +283,89 @@ def parse_series_csv(
             date_idx = lowered.index(candidate)
             break
     value_idx = _pick_column(header, value_column, label, skip=date_idx)
-    line_of = _line_numbers(text, first_data)
+    dropped.ignored_columns = tuple(
+        h for i, h in enumerate(header) if i not in (date_idx, value_idx)
+    )
     dates_text: list[str] = []
-    values = np.empty(len(data), dtype="float64")
+    kept_lines: list[int] = []
+    values: list[float] = []
     for i, row in enumerate(data):
         line = line_of[i]
+        # A longer row than the header is misaligned (an unquoted "1,234"?):
+        # any cell picked from it could be the wrong one.
+        if len(row) > len(header):
+            dropped.add("row with more cells than the header", line)
+            continue
         if len(row) <= max(date_idx, value_idx):
             raise DataError(
                 f"{label}: line {line}: expected {len(header)} columns, found {len(row)}"
             )
-        dates_text.append(row[date_idx])
+        for cell, what in ((row[date_idx], "date"), (row[value_idx], "value")):
+            digit = non_ascii_digit(cell)
+            if digit is not None:
+                raise DataError(
+                    f"{label}: row {i + 1} (line {line}): non-ASCII digit {digit!r} in {what}"
+                    f" {cell.strip()!r} (only 0-9 are accepted)"
+                )
         cell = row[value_idx].strip()
         if cell in MISSING_MARKERS:
-            values[i] = np.nan
-            continue
-        try:
-            values[i] = float(cell.replace(",", "")) if _is_thousands(cell) else float(cell)
-        except ValueError:
-            raise DataError(
-                f"{label}: line {line}: non-numeric value {cell!r} in column {header[value_idx]!r}"
-            ) from None
-        if not np.isfinite(values[i]):
-            raise DataError(f"{label}: line {line}: value {cell!r} is not finite")
-        if positive and values[i] <= 0:
-            raise DataError(f"{label}: line {line}: non-positive value {cell} (prices must be > 0)")
-    index = parse_dates_strict(dates_text, label, line_of)
-    order_ok = index.is_monotonic_increasing
+            dropped.add("empty value" if not cell else f"missing-value marker {cell!r}", line)
+            value = np.nan
+        else:
+            value = _number(cell, label, line, header[value_idx])
+            if positive and value <= 0:
+                raise DataError(
+                    f"{label}: line {line}: non-positive value {cell} (prices must be > 0)"
+                )
+        dates_text.append(row[date_idx])
+        kept_lines.append(line)
+        values.append(value)
+    if not dates_text:
+        raise DataError(f"{label}: no usable data rows ({dropped.describe()})")
+    index = parse_dates_strict(dates_text, label, kept_lines)
+    array = np.asarray(values, dtype="float64")
     if not index.is_unique:
         seen: dict[pd.Timestamp, int] = {}
         for i, stamp in enumerate(index):
             if stamp in seen:
                 raise DataError(
-                    f"{label}: duplicate date {stamp.date()} (lines {seen[stamp]} and {line_of[i]})"
+                    f"{label}: duplicate date {stamp.date()} (lines {seen[stamp]} and"
+                    f" {kept_lines[i]})"
                 )
-            seen[stamp] = line_of[i]
-    if not order_ok:
+            seen[stamp] = kept_lines[i]
+    if not index.is_monotonic_increasing:
         if not allow_unsorted:
             where = int(np.flatnonzero(np.diff(index.asi8) < 0)[0]) + 1
             raise DataError(
                 f"{label}: dates are not in ascending order: {index[where].date()} on line"
-                f" {line_of[where]} follows {index[where - 1].date()}"
+                f" {kept_lines[where]} follows {index[where - 1].date()}"
             )
         order = np.argsort(index.asi8, kind="stable")
         index = index[order]
-        values = values[order]
-    return pd.Series(values, index=index, name=name or header[value_idx])
+        array = array[order]
+    series = pd.Series(array, index=index, name=name or header[value_idx])
+    return ParsedSeries(series=series, dropped=dropped)
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
+def _number(cell: str, label: str, line: int, column: str) -> float:
+    """``cell`` as a float; only plain ASCII decimal numbers (``1_000`` is refused)."""
+    plain = cell.replace(",", "") if _is_thousands(cell) else cell
+    if not _NUMBER.fullmatch(plain):
+        try:
+            special = float(plain)
+        except ValueError:
+            special = None
+        if special is not None and not np.isfinite(special):
+            raise DataError(f"{label}: line {line}: value {cell!r} is not finite")
+        raise DataError(f"{label}: line {line}: non-numeric value {cell!r} in column {column!r}")
+    value = float(plain)
+    if not np.isfinite(value):
+        raise DataError(f"{label}: line {line}: value {cell!r} is not finite")
+    return value
 
 
 def _is_thousands(cell: str) -> bool:
-    return bool(re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", cell))
-
-
-def _line_numbers(text: str, first_data_row: int) -> list[int]:
-    """Return the 1-based file line number of each non-blank data row."""
-    lines = []
-    row = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or not line.replace(",", "").strip():
-            continue
-        if row >= first_data_row:
-            lines.append(number)
-        row += 1
-    return lines
+    return bool(re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", cell, re.ASCII))

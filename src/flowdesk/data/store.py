@@ -5,6 +5,8 @@ Layout under the cache directory::
     series/<ID>.parquet        current data (zstd parquet, ``date`` + ``value``)
     series/<ID>.json           its provenance: sha256, rows, first/last, source, url, times
     series/<ID>.prev.parquet   the previous good version (and .prev.json)
+    series/<ID>.USER.parquet   a user import over catalog series <ID> (flowdesk.data.shadow)
+    history/<KEY>/             earlier imports kept for ``data restore`` (a Store of its own)
     quarantine/                corrupted files, moved aside with a timestamp
     .lock                      inter-process lock
 
@@ -356,6 +358,13 @@ class Store:
                 key, merged, source=source, url=url, fetched_at=fetched_at, meta=meta
             )
             return MergeOutcome(entry=entry, added=added, revised=revised, kept=kept)
+
+    def drop_previous(self, series_id: str) -> None:
+        """Remove the previous version of ``series_id`` (keep the current one)."""
+        key = check_series_id(series_id)
+        with self._lock():
+            for path in self._paths(key, prev=True):
+                path.unlink(missing_ok=True)
 
     def delete(self, series_id: str) -> None:
         """Remove a cached series (current and previous versions)."""
