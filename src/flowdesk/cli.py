@@ -61,6 +61,14 @@ _state: dict[str, Any] = {"offline": False}
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="table (for people) or json (for programs).")
 ]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into an existing symlink, FIFO or device instead of refusing"
+             " (it is never replaced by a regular file).",
+    ),
+]
 AsofOption = Annotated[
     str | None,
     typer.Option("--asof", help="Point-in-time date YYYY-MM-DD: use only data published by then."),
@@ -355,12 +363,14 @@ def data_export(
     start: Annotated[str | None, typer.Option("--start")] = None,
     end: Annotated[str | None, typer.Option("--end")] = None,
     asof: AsofOption = None,
+    force: ForceOption = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Write a series to a CSV or parquet file."""
     from flowdesk.data import export_series
 
-    path = export_series(series_id, to, start=start, end=end, asof=asof, settings=_settings())
+    path = export_series(series_id, to, start=start, end=end, asof=asof, settings=_settings(),
+                         force=force)
     if fmt is OutputFormat.json:
         _print_json({"id": series_id.upper(), "path": str(path)})
     else:
@@ -688,6 +698,7 @@ def report(
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Fetch stale series from live sources first.")
     ] = False,
+    force: ForceOption = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Write the HTML report for a date and print a terminal summary.
@@ -704,7 +715,7 @@ def report(
         if settings.offline:
             raise ConfigError("--refresh needs the network; drop --offline")
         _refresh_for_report(settings)
-    result = _build_report_with_progress(build_report, asof, out, settings)
+    result = _build_report_with_progress(build_report, asof, out, settings, force)
     if fmt is OutputFormat.json:
         _print_json(result.to_dict())
         return
@@ -713,7 +724,9 @@ def report(
     render_terminal(result, _stdout())
 
 
-def _build_report_with_progress(build: Any, asof: Any, out: Any, settings: Any) -> Any:
+def _build_report_with_progress(
+    build: Any, asof: Any, out: Any, settings: Any, force: bool = False
+) -> Any:
     """Build the report with a transient per-section progress bar on stderr.
 
     The first run on a machine compiles the numba kernels (tens of seconds, once);
@@ -731,7 +744,7 @@ def _build_report_with_progress(build: Any, asof: Any, out: Any, settings: Any) 
             what = f"{label}building {title}" if title else "writing HTML"
             bar.update(task, completed=done, total=total, description=what)
 
-        return build(asof=asof, out=out, settings=settings, progress=step)
+        return build(asof=asof, out=out, settings=settings, progress=step, force=force)
 
 
 def _numba_cache_warm() -> bool:
