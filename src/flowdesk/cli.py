@@ -91,6 +91,14 @@ def _stdout() -> Any:
     return console
 
 
+def _check_window(start: str | None, end: str | None) -> None:
+    """Fail on a bad ``--start``/``--end`` before any data is read, naming the option."""
+    from flowdesk.dates import parse_date
+
+    parse_date(start, "--start")
+    parse_date(end, "--end")
+
+
 def _settings() -> Any:
     from flowdesk.config import get_settings
 
@@ -221,6 +229,7 @@ def data_show(
 
     from flowdesk.data.api import load, resolve_spec, series_payload
 
+    _check_window(start, end)
     settings = _settings()
     spec = resolve_spec(series_id, settings)
     data = load(series_id, start=start, end=end, asof=asof, settings=settings)
@@ -369,6 +378,7 @@ def data_export(
     """Write a series to a CSV or parquet file."""
     from flowdesk.data import export_series
 
+    _check_window(start, end)
     path = export_series(series_id, to, start=start, end=end, asof=asof, settings=_settings(),
                          force=force)
     if fmt is OutputFormat.json:
