@@ -48,8 +48,14 @@ class _TomlSource(PydanticBaseSettingsSource):
         if path.is_file():
             try:
                 self._values = tomllib.loads(path.read_text(encoding="utf-8"))
+            except UnicodeDecodeError:
+                raise ConfigError(
+                    f"config file {path}: is not UTF-8 text (binary file?)"
+                ) from None
             except (OSError, tomllib.TOMLDecodeError) as exc:
                 raise ConfigError(f"config file {path}: cannot be read as TOML ({exc})") from exc
+        elif os.environ.get("FLOWDESK_CONFIG") and path.exists():
+            raise ConfigError(f"config file {path} (from FLOWDESK_CONFIG): is not a regular file")
         elif os.environ.get("FLOWDESK_CONFIG"):
             raise ConfigError(f"config file {path} (from FLOWDESK_CONFIG) does not exist")
 

@@ -185,7 +185,7 @@ def parse_series_csv(
     """
     if not text.strip():
         raise DataError(f"{label}: file is empty")
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = _csv_rows(text, label)
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     first_data = 1
     header = [h.strip() for h in rows[0]]
@@ -258,6 +258,22 @@ def parse_series_csv(
         index = index[order]
         values = values[order]
     return pd.Series(values, index=index, name=name or header[value_idx])
+
+
+def _csv_rows(text: str, label: str) -> list[list[str]]:
+    """Split CSV text into rows.
+
+    A malformed row (e.g. a field over the csv module's size limit) is reported
+    with its line instead of escaping as ``_csv.Error``.
+    """
+    reader = csv.reader(io.StringIO(text))
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:
+        raise DataError(f"{label}: line {reader.line_num}: malformed CSV ({exc})") from None
+    return rows
 
 
 def _is_thousands(cell: str) -> bool:

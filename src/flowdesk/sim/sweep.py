@@ -98,6 +98,8 @@ class SweepSpec:
                 doc = tomllib.load(fh)
         except OSError as exc:
             raise ConfigError(f"sweep grid {path}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"sweep grid {path}: is not UTF-8 text (binary file?)") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"sweep grid {path}: invalid TOML ({exc})") from None
         sim = doc.get("simulation", {})
