@@ -75,6 +75,18 @@ AsofOption = Annotated[
 ]
 
 
+def _esc(value: object) -> str:
+    """``str(value)`` with rich markup escaped.
+
+    Messages and table cells carry user and data text (file names, ids, the
+    ``[dask]`` extra in install advice); unescaped, rich would drop what looks
+    like a tag or fail with ``MarkupError`` on a stray closing tag.
+    """
+    from rich.markup import escape
+
+    return escape(str(value))
+
+
 def _stderr() -> Any:
     from rich.console import Console
 
@@ -111,7 +123,13 @@ def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: A
     from flowdesk.errors import FlowdeskWarning
 
     if issubclass(category, FlowdeskWarning):
-        _stderr().print(f"[yellow]warning:[/yellow] {message}", markup=True)
+        _stderr().print(f"[yellow]warning:[/yellow] {_esc(message)}", markup=True)
+
+
+def _error_line(message: str) -> None:
+    """Print ``error: message`` as exactly one line (newlines in names become spaces)."""
+    flat = " ".join(message.splitlines())
+    _stderr().print(f"[red]error:[/red] {_esc(flat)}", markup=True)
 
 
 def handle_errors(func: F) -> F:
@@ -129,7 +147,15 @@ def handle_errors(func: F) -> F:
         except FlowdeskError as exc:
             if os.environ.get("FLOWDESK_DEBUG"):
                 raise
-            _stderr().print(f"[red]error:[/red] {exc}", markup=True)
+            _error_line(str(exc))
+            raise typer.Exit(code=2) from None
+        except OSError as exc:
+            # The file system refusing (permissions, a full disk, a path that went
+            # away) is the user's environment, not a flowdesk bug: one line too.
+            if os.environ.get("FLOWDESK_DEBUG"):
+                raise
+            where = f"{exc.filename}: " if exc.filename is not None else ""
+            _error_line(f"{where}{exc.strerror or exc}")
             raise typer.Exit(code=2) from None
         except KeyboardInterrupt:
             _stderr().print("interrupted")
@@ -246,15 +272,16 @@ def data_show(
     from rich.table import Table
 
     table = Table(
-        title=f"{spec.id}: {spec.description} [{spec.units}]",
-        caption=f"{len(frame)} observations {frame.index[0].date()} to {frame.index[-1].date()};"
-        f" showing the last {min(tail, len(frame))}. {spec.attribution}",
+        title=_esc(f"{spec.id}: {spec.description} [{spec.units}]"),
+        caption=_esc(f"{len(frame)} observations {frame.index[0].date()} to"
+                     f" {frame.index[-1].date()}; showing the last {min(tail, len(frame))}."
+                     f" {spec.attribution}"),
     )
     table.add_column("date")
     for col in frame.columns:
-        table.add_column(str(col), justify="right")
+        table.add_column(_esc(col), justify="right")
     for stamp, row in frame.tail(tail).iterrows():
-        table.add_row(stamp.strftime("%Y-%m-%d"), *(_fmt_cell(v) for v in row))
+        table.add_row(stamp.strftime("%Y-%m-%d"), *(_esc(_fmt_cell(v)) for v in row))
     _stdout().print(table)
 
 
@@ -270,14 +297,14 @@ def _show_earnings(spec: Any, frame: Any, fmt: ShowFormat, tail: int) -> None:
         return
     first, last = rows["report_date"].iloc[0].date(), rows["report_date"].iloc[-1].date()
     table = Table(
-        title=f"{spec.id}: {spec.units} (SEC 8-K Item 2.02)",
-        caption=f"{len(rows)} report dates of {rows['ticker'].nunique()} tickers {first} to"
-        f" {last}; showing the last {min(tail, len(rows))}. {spec.attribution}",
+        title=_esc(f"{spec.id}: {spec.units} (SEC 8-K Item 2.02)"),
+        caption=_esc(f"{len(rows)} report dates of {rows['ticker'].nunique()} tickers {first}"
+                     f" to {last}; showing the last {min(tail, len(rows))}. {spec.attribution}"),
     )
     table.add_column("ticker")
     table.add_column("report_date")
     for ticker, stamp in rows.tail(tail).itertuples(index=False):
-        table.add_row(ticker, stamp.strftime("%Y-%m-%d"))
+        table.add_row(_esc(ticker), stamp.strftime("%Y-%m-%d"))
     _stdout().print(table)
 
 
@@ -351,13 +378,13 @@ def data_update(
         for o in outcomes:
             status = {"failed": "red", "updated": "green"}.get(o.status, "white")
             table.add_row(
-                o.id,
-                f"[{status}]{o.status}[/]",
-                o.source,
+                _esc(o.id),
+                f"[{status}]{_esc(o.status)}[/]",
+                _esc(o.source),
                 str(o.added),
                 str(o.revised),
                 o.last or "-",
-                o.message,
+                _esc(o.message),
             )
         _stdout().print(table)
     if outcomes and all(o.status == "failed" for o in outcomes):
@@ -384,7 +411,7 @@ def data_export(
     if fmt is OutputFormat.json:
         _print_json({"id": series_id.upper(), "path": str(path)})
     else:
-        _stdout().print(f"wrote {series_id.upper()} to {path}")
+        _stdout().print(f"wrote {_esc(series_id.upper())} to {_esc(path)}")
 
 
 @data_app.command("import")
