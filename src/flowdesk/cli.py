@@ -666,8 +666,18 @@ def simulate(
 
     # Parsed before the spinner so a bad date fails at once, like every other command.
     when = _checked_asof(asof)
+    simulator = MarketSimulator(seed=seed)
+    if paths < 2:
+        from flowdesk.errors import ConfigError
+
+        raise ConfigError(f"--paths: need at least 2, got {paths}")
+    if not (math.isfinite(years) and years > 0):
+        from flowdesk.errors import ConfigError
+
+        raise ConfigError(f"--years: must be a positive number, got {years:g}")
+    simulator.check_budget(paths, years, without=without or (), names=("--paths", "--years"))
     with _spinner("simulating"):
-        result = MarketSimulator(seed=seed).estimate(when, paths=paths, years=years,
+        result = simulator.estimate(when, paths=paths, years=years,
                                                      without=without or ())
     _emit(result, fmt)
 
@@ -688,12 +698,18 @@ def simulate_sweep(
     """Run a parameter sweep on local processes or an existing Dask cluster."""
     from rich.progress import Progress
 
-    from flowdesk.sim.sweep import run_sweep
+    from flowdesk.errors import ConfigError
+    from flowdesk.sim.sweep import SweepSpec, check_sweep_budget, run_sweep
 
+    # Everything that can be refused is refused before the progress bar starts.
+    if workers is not None and workers < 1:
+        raise ConfigError(f"--workers: need at least 1 process, got {workers}")
+    spec = SweepSpec.from_toml(grid)
+    check_sweep_budget(spec, workers if scheduler is None else 1)
     with Progress(console=_stderr(), transient=True) as bar:
         task = bar.add_task("sweep", total=None)
         result = run_sweep(
-            grid,
+            spec,
             scheduler=scheduler,
             workers=workers,
             progress=lambda done, total: bar.update(task, completed=done, total=total),

@@ -126,6 +126,12 @@ class Settings(BaseSettings):
         Dashboard server: worker threads computing models, most computations
         running or waiting before requests get 503 with ``Retry-After``, and
         responses kept in memory (the server's memory bound).
+    sim_max_memory_gb
+        Largest memory a simulation may need, GiB (default: half the memory
+        available when it starts); larger runs are refused before starting.
+    sim_max_path_days
+        Largest simulation, in simulated path-days over all its runs; at about
+        3e6 path-days/s the default 1e10 is about an hour.
     """
 
     model_config = SettingsConfigDict(env_prefix="FLOWDESK_", extra="ignore")
@@ -165,6 +171,8 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=2, ge=1, le=64)
     web_queue_limit: int = Field(default=32, ge=1, le=10_000)
     web_cache_entries: int = Field(default=128, ge=1, le=100_000)
+    sim_max_memory_gb: float | None = Field(default=None, gt=0)
+    sim_max_path_days: float = Field(default=1e10, gt=0)
 
     @field_validator("cta_trigger_windows")
     @classmethod
