@@ -706,7 +706,7 @@ def simulate_sweep(
         raise ConfigError(f"--workers: need at least 1 process, got {workers}")
     spec = SweepSpec.from_toml(grid)
     check_sweep_budget(spec, workers if scheduler is None else 1)
-    with Progress(console=_stderr(), transient=True) as bar:
+    with _progress(Progress) as bar:
         task = bar.add_task("sweep", total=None)
         result = run_sweep(
             spec,
@@ -715,6 +715,17 @@ def simulate_sweep(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     _emit(result, fmt)
+
+
+def _progress(progress_class: Any, *columns: Any) -> Any:
+    """A transient progress bar on stderr, off when stderr is not a terminal.
+
+    Off a terminal a transient bar cannot erase itself and leaves an empty
+    line, which would break the one-line error rule for scripts reading stderr.
+    """
+    console = _stderr()
+    return progress_class(*columns, console=console, transient=True,
+                          disable=not console.is_terminal)
 
 
 def _spinner(label: str) -> Any:
@@ -790,7 +801,7 @@ def _build_report_with_progress(
     first_run = not _numba_cache_warm()
     label = "first run: compiling numerical kernels once, then " if first_run else ""
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=_stderr(), transient=True) as bar:
+    with _progress(Progress, *columns) as bar:
         task = bar.add_task("report", total=None)
 
         def step(done: int, total: int, title: str) -> None:

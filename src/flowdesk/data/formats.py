@@ -268,12 +268,15 @@ def _csv_rows(text: str, label: str) -> list[list[str]]:
     """
     reader = csv.reader(io.StringIO(text))
     rows: list[list[str]] = []
-    try:
-        for row in reader:
-            rows.append(row)
-    except csv.Error as exc:
-        raise DataError(f"{label}: line {reader.line_num}: malformed CSV ({exc})") from None
-    return rows
+    while True:
+        # A quoted field can span lines: name the line its row starts on.
+        start = reader.line_num + 1
+        try:
+            rows.append(next(reader))
+        except StopIteration:
+            return rows
+        except csv.Error as exc:
+            raise DataError(f"{label}: line {start}: malformed CSV ({exc})") from None
 
 
 def _is_thousands(cell: str) -> bool:
