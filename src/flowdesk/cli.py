@@ -107,8 +107,8 @@ def _check_window(start: str | None, end: str | None) -> None:
     """Fail on a bad ``--start``/``--end`` before any data is read, naming the option."""
     from flowdesk.dates import parse_date
 
-    parse_date(start, "--start")
-    parse_date(end, "--end")
+    parse_date(start, "--start", supported=True)
+    parse_date(end, "--end", supported=True)
 
 
 def _settings() -> Any:

@@ -47,10 +47,10 @@ HORIZONS: dict[str, pd.DateOffset] = {
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 #: First and last whole days a nanosecond ``Timestamp`` holds. Every index in
-#: the package is datetime64[ns]; a date outside would fail deep inside pandas
-#: (``OutOfBoundsDatetime``, or a ``KeyError`` when slicing), so it is refused
-#: where it enters rather than clamped, since a clamped window silently differs
-#: from the one asked for.
+#: the package is datetime64[ns]; a window bound or a stored date outside would
+#: fail deep inside pandas (``OutOfBoundsDatetime``, or a ``KeyError`` when
+#: slicing), so it is refused where it enters rather than clamped, since a
+#: clamped window silently differs from the one asked for.
 FIRST_DATE = pd.Timestamp("1677-09-22")
 LAST_DATE = pd.Timestamp("2262-04-11")
 SUPPORTED_RANGE = f"{FIRST_DATE:%Y-%m-%d} to {LAST_DATE:%Y-%m-%d}"
@@ -79,7 +79,9 @@ def check_supported(stamp: pd.Timestamp, what: str) -> pd.Timestamp:
     return stamp
 
 
-def parse_date(value: DateLike | None, argument: str) -> pd.Timestamp | None:
+def parse_date(
+    value: DateLike | None, argument: str, *, supported: bool = False
+) -> pd.Timestamp | None:
     """Turn a user-supplied date into a tz-naive midnight ``Timestamp``.
 
     Parameters
@@ -89,17 +91,22 @@ def parse_date(value: DateLike | None, argument: str) -> pd.Timestamp | None:
         passes through.
     argument
         Name of the argument, used in the error message (e.g. ``"--asof"``).
+    supported
+        Also require the date to be one a nanosecond index can hold (window
+        bounds such as ``start``/``end`` slice such an index). Off by default: an
+        as-of date outside the range is reported as outside the data, like any
+        date before or after the anchor series.
 
     Raises
     ------
     ConfigError
-        If the value is not a valid calendar date in ``YYYY-MM-DD`` form, or is
-        outside :data:`FIRST_DATE` .. :data:`LAST_DATE`.
+        If the value is not a valid calendar date in ``YYYY-MM-DD`` form, or
+        ``supported`` is set and it is outside :data:`FIRST_DATE` .. :data:`LAST_DATE`.
     """
     if value is None:
         return None
     stamp = _parse(value, argument)
-    return check_supported(stamp, argument)
+    return check_supported(stamp, argument) if supported else stamp
 
 
 def _parse(value: DateLike, argument: str) -> pd.Timestamp:

@@ -177,8 +177,8 @@ def load(
         Malformed dates, or ``start`` after ``end``.
     """
     settings = _settings(settings)
-    start_ts = parse_date(start, "start")
-    end_ts = parse_date(end, "end")
+    start_ts = parse_date(start, "start", supported=True)
+    end_ts = parse_date(end, "end", supported=True)
     asof_ts = parse_date(asof, "asof")
     if start_ts is not None and end_ts is not None and start_ts > end_ts:
         raise ConfigError(f"start {start_ts.date()} is after end {end_ts.date()}")
