@@ -61,10 +61,30 @@ _state: dict[str, Any] = {"offline": False}
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="table (for people) or json (for programs).")
 ]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into an existing symlink, FIFO or device instead of refusing"
+             " (it is never replaced by a regular file).",
+    ),
+]
 AsofOption = Annotated[
     str | None,
     typer.Option("--asof", help="Point-in-time date YYYY-MM-DD: use only data published by then."),
 ]
+
+
+def _esc(value: object) -> str:
+    """``str(value)`` with rich markup escaped.
+
+    Messages and table cells carry user and data text (file names, ids, the
+    ``[dask]`` extra in install advice); unescaped, rich would drop what looks
+    like a tag or fail with ``MarkupError`` on a stray closing tag.
+    """
+    from rich.markup import escape
+
+    return escape(str(value))
 
 
 def _stderr() -> Any:
@@ -83,6 +103,14 @@ def _stdout() -> Any:
     return console
 
 
+def _check_window(start: str | None, end: str | None) -> None:
+    """Fail on a bad ``--start``/``--end`` before any data is read, naming the option."""
+    from flowdesk.dates import parse_date
+
+    parse_date(start, "--start", supported=True)
+    parse_date(end, "--end", supported=True)
+
+
 def _settings() -> Any:
     from flowdesk.config import get_settings
 
@@ -95,7 +123,13 @@ def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: A
     from flowdesk.errors import FlowdeskWarning
 
     if issubclass(category, FlowdeskWarning):
-        _stderr().print(f"[yellow]warning:[/yellow] {message}", markup=True)
+        _stderr().print(f"[yellow]warning:[/yellow] {_esc(message)}", markup=True)
+
+
+def _error_line(message: str) -> None:
+    """Print ``error: message`` as exactly one line (newlines in names become spaces)."""
+    flat = " ".join(message.splitlines())
+    _stderr().print(f"[red]error:[/red] {_esc(flat)}", markup=True)
 
 
 def handle_errors(func: F) -> F:
@@ -113,7 +147,15 @@ def handle_errors(func: F) -> F:
         except FlowdeskError as exc:
             if os.environ.get("FLOWDESK_DEBUG"):
                 raise
-            _stderr().print(f"[red]error:[/red] {exc}", markup=True)
+            _error_line(str(exc))
+            raise typer.Exit(code=2) from None
+        except OSError as exc:
+            # The file system refusing (permissions, a full disk, a path that went
+            # away) is the user's environment, not a flowdesk bug: one line too.
+            if os.environ.get("FLOWDESK_DEBUG"):
+                raise
+            where = f"{exc.filename}: " if exc.filename is not None else ""
+            _error_line(f"{where}{exc.strerror or exc}")
             raise typer.Exit(code=2) from None
         except KeyboardInterrupt:
             _stderr().print("interrupted")
@@ -216,6 +258,7 @@ def data_show(
 
     from flowdesk.data.api import load, resolve_spec, series_payload
 
+    _check_window(start, end)
     settings = _settings()
     spec = resolve_spec(series_id, settings)
     data = load(series_id, start=start, end=end, asof=asof, settings=settings)
@@ -232,15 +275,16 @@ def data_show(
     from rich.table import Table
 
     table = Table(
-        title=f"{spec.id}: {spec.description} [{spec.units}]",
-        caption=f"{len(frame)} observations {frame.index[0].date()} to {frame.index[-1].date()};"
-        f" showing the last {min(tail, len(frame))}. {spec.attribution}",
+        title=_esc(f"{spec.id}: {spec.description} [{spec.units}]"),
+        caption=_esc(f"{len(frame)} observations {frame.index[0].date()} to"
+                     f" {frame.index[-1].date()}; showing the last {min(tail, len(frame))}."
+                     f" {spec.attribution}"),
     )
     table.add_column("date")
     for col in frame.columns:
-        table.add_column(str(col), justify="right")
+        table.add_column(_esc(col), justify="right")
     for stamp, row in frame.tail(tail).iterrows():
-        table.add_row(stamp.strftime("%Y-%m-%d"), *(_fmt_cell(v) for v in row))
+        table.add_row(stamp.strftime("%Y-%m-%d"), *(_esc(_fmt_cell(v)) for v in row))
     _stdout().print(table)
 
 
@@ -256,14 +300,14 @@ def _show_earnings(spec: Any, frame: Any, fmt: ShowFormat, tail: int) -> None:
         return
     first, last = rows["report_date"].iloc[0].date(), rows["report_date"].iloc[-1].date()
     table = Table(
-        title=f"{spec.id}: {spec.units} (SEC 8-K Item 2.02)",
-        caption=f"{len(rows)} report dates of {rows['ticker'].nunique()} tickers {first} to"
-        f" {last}; showing the last {min(tail, len(rows))}. {spec.attribution}",
+        title=_esc(f"{spec.id}: {spec.units} (SEC 8-K Item 2.02)"),
+        caption=_esc(f"{len(rows)} report dates of {rows['ticker'].nunique()} tickers {first}"
+                     f" to {last}; showing the last {min(tail, len(rows))}. {spec.attribution}"),
     )
     table.add_column("ticker")
     table.add_column("report_date")
     for ticker, stamp in rows.tail(tail).itertuples(index=False):
-        table.add_row(ticker, stamp.strftime("%Y-%m-%d"))
+        table.add_row(_esc(ticker), stamp.strftime("%Y-%m-%d"))
     _stdout().print(table)
 
 
@@ -337,13 +381,13 @@ def data_update(
         for o in outcomes:
             status = {"failed": "red", "updated": "green"}.get(o.status, "white")
             table.add_row(
-                o.id,
-                f"[{status}]{o.status}[/]",
-                o.source,
+                _esc(o.id),
+                f"[{status}]{_esc(o.status)}[/]",
+                _esc(o.source),
                 str(o.added),
                 str(o.revised),
                 o.last or "-",
-                o.message,
+                _esc(o.message),
             )
         _stdout().print(table)
     if outcomes and all(o.status == "failed" for o in outcomes):
@@ -358,16 +402,19 @@ def data_export(
     start: Annotated[str | None, typer.Option("--start")] = None,
     end: Annotated[str | None, typer.Option("--end")] = None,
     asof: AsofOption = None,
+    force: ForceOption = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Write a series to a CSV or parquet file."""
     from flowdesk.data import export_series
 
-    path = export_series(series_id, to, start=start, end=end, asof=asof, settings=_settings())
+    _check_window(start, end)
+    path = export_series(series_id, to, start=start, end=end, asof=asof, settings=_settings(),
+                         force=force)
     if fmt is OutputFormat.json:
         _print_json({"id": series_id.upper(), "path": str(path)})
     else:
-        _stdout().print(f"wrote {series_id.upper()} to {path}")
+        _stdout().print(f"wrote {_esc(series_id.upper())} to {_esc(path)}")
 
 
 @data_app.command("import")
@@ -670,8 +717,18 @@ def simulate(
 
     # Parsed before the spinner so a bad date fails at once, like every other command.
     when = _checked_asof(asof)
+    simulator = MarketSimulator(seed=seed)
+    if paths < 2:
+        from flowdesk.errors import ConfigError
+
+        raise ConfigError(f"--paths: need at least 2, got {paths}")
+    if not (math.isfinite(years) and years > 0):
+        from flowdesk.errors import ConfigError
+
+        raise ConfigError(f"--years: must be a positive number, got {years:g}")
+    simulator.check_budget(paths, years, without=without or (), names=("--paths", "--years"))
     with _spinner("simulating"):
-        result = MarketSimulator(seed=seed).estimate(when, paths=paths, years=years,
+        result = simulator.estimate(when, paths=paths, years=years,
                                                      without=without or ())
     _emit(result, fmt)
 
@@ -692,17 +749,34 @@ def simulate_sweep(
     """Run a parameter sweep on local processes or an existing Dask cluster."""
     from rich.progress import Progress
 
-    from flowdesk.sim.sweep import run_sweep
+    from flowdesk.errors import ConfigError
+    from flowdesk.sim.sweep import SweepSpec, check_sweep_budget, run_sweep
 
-    with Progress(console=_stderr(), transient=True) as bar:
+    # Everything that can be refused is refused before the progress bar starts.
+    if workers is not None and workers < 1:
+        raise ConfigError(f"--workers: need at least 1 process, got {workers}")
+    spec = SweepSpec.from_toml(grid)
+    check_sweep_budget(spec, workers if scheduler is None else 1)
+    with _progress(Progress) as bar:
         task = bar.add_task("sweep", total=None)
         result = run_sweep(
-            grid,
+            spec,
             scheduler=scheduler,
             workers=workers,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     _emit(result, fmt)
+
+
+def _progress(progress_class: Any, *columns: Any) -> Any:
+    """A transient progress bar on stderr, off when stderr is not a terminal.
+
+    Off a terminal a transient bar cannot erase itself and leaves an empty
+    line, which would break the one-line error rule for scripts reading stderr.
+    """
+    console = _stderr()
+    return progress_class(*columns, console=console, transient=True,
+                          disable=not console.is_terminal)
 
 
 def _spinner(label: str) -> Any:
@@ -739,6 +813,7 @@ def report(
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Fetch stale series from live sources first.")
     ] = False,
+    force: ForceOption = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Write the HTML report for a date and print a terminal summary.
@@ -755,7 +830,7 @@ def report(
         if settings.offline:
             raise ConfigError("--refresh needs the network; drop --offline")
         _refresh_for_report(settings)
-    result = _build_report_with_progress(build_report, asof, out, settings)
+    result = _build_report_with_progress(build_report, asof, out, settings, force)
     if fmt is OutputFormat.json:
         _print_json(result.to_dict())
         return
@@ -764,7 +839,9 @@ def report(
     render_terminal(result, _stdout())
 
 
-def _build_report_with_progress(build: Any, asof: Any, out: Any, settings: Any) -> Any:
+def _build_report_with_progress(
+    build: Any, asof: Any, out: Any, settings: Any, force: bool = False
+) -> Any:
     """Build the report with a transient per-section progress bar on stderr.
 
     The first run on a machine compiles the numba kernels (tens of seconds, once);
@@ -775,14 +852,14 @@ def _build_report_with_progress(build: Any, asof: Any, out: Any, settings: Any) 
     first_run = not _numba_cache_warm()
     label = "first run: compiling numerical kernels once, then " if first_run else ""
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=_stderr(), transient=True) as bar:
+    with _progress(Progress, *columns) as bar:
         task = bar.add_task("report", total=None)
 
         def step(done: int, total: int, title: str) -> None:
             what = f"{label}building {title}" if title else "writing HTML"
             bar.update(task, completed=done, total=total, description=what)
 
-        return build(asof=asof, out=out, settings=settings, progress=step)
+        return build(asof=asof, out=out, settings=settings, progress=step, force=force)
 
 
 def _numba_cache_warm() -> bool:

@@ -7,8 +7,11 @@ environment variables, an optional TOML file (``FLOWDESK_CONFIG`` or
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
+import warnings
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -17,7 +20,7 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from flowdesk._version import __version__
-from flowdesk.errors import ConfigError
+from flowdesk.errors import ConfigError, FlowdeskWarning
 
 __all__ = ["Settings", "config_file_path", "get_settings"]
 
@@ -48,8 +51,14 @@ class _TomlSource(PydanticBaseSettingsSource):
         if path.is_file():
             try:
                 self._values = tomllib.loads(path.read_text(encoding="utf-8"))
+            except UnicodeDecodeError:
+                raise ConfigError(
+                    f"config file {path}: is not UTF-8 text (binary file?)"
+                ) from None
             except (OSError, tomllib.TOMLDecodeError) as exc:
                 raise ConfigError(f"config file {path}: cannot be read as TOML ({exc})") from exc
+        elif os.environ.get("FLOWDESK_CONFIG") and path.exists():
+            raise ConfigError(f"config file {path} (from FLOWDESK_CONFIG): is not a regular file")
         elif os.environ.get("FLOWDESK_CONFIG"):
             raise ConfigError(f"config file {path} (from FLOWDESK_CONFIG) does not exist")
 
@@ -57,7 +66,42 @@ class _TomlSource(PydanticBaseSettingsSource):
         return self._values.get(field_name), field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        return {k: v for k, v in self._values.items() if k in self.settings_cls.model_fields}
+        fields = self.settings_cls.model_fields
+        if self._values:
+            _warn_unknown(self._values, fields, where=f"config file {config_file_path()}")
+        return {k: v for k, v in self._values.items() if k in fields}
+
+
+#: FLOWDESK_* variables that are read directly, not as settings.
+_NON_SETTING_ENV = frozenset({"FLOWDESK_CONFIG", "FLOWDESK_DEBUG"})
+#: Messages already given: settings are read many times per command, a warning once.
+_warned: set[str] = set()
+
+
+def _warn_unknown(keys: Iterable[str], known: Iterable[str], *, where: str,
+                  prefix: str = "") -> None:
+    """Warn about each key that is not a setting, with the closest setting's name.
+
+    A misspelt key would otherwise be ignored without a word and its default used.
+    """
+    names = sorted(known)
+    for key in keys:
+        bare = key[len(prefix):].lower() if prefix else key
+        if bare in names:
+            continue
+        close = difflib.get_close_matches(bare, names, n=1)
+        suggestion = f"{prefix}{close[0].upper()}" if prefix and close else "".join(close[:1])
+        hint = f"; did you mean {suggestion}?" if close else ""
+        message = f"{where}: unknown setting {key!r} is ignored{hint}"
+        if message not in _warned:
+            _warned.add(message)
+            warnings.warn(message, FlowdeskWarning, stacklevel=3)
+
+
+def _warn_unknown_env(environ: Mapping[str, str]) -> None:
+    keys = [k for k in environ
+            if k.upper().startswith("FLOWDESK_") and k.upper() not in _NON_SETTING_ENV]
+    _warn_unknown(keys, Settings.model_fields, where="environment", prefix="FLOWDESK_")
 
 
 class Settings(BaseSettings):
@@ -120,6 +164,12 @@ class Settings(BaseSettings):
         Dashboard server: worker threads computing models, most computations
         running or waiting before requests get 503 with ``Retry-After``, and
         responses kept in memory (the server's memory bound).
+    sim_max_memory_gb
+        Largest memory a simulation may need, GiB (default: half the memory
+        available when it starts); larger runs are refused before starting.
+    sim_max_path_days
+        Largest simulation, in simulated path-days over all its runs; at about
+        3e6 path-days/s the default 1e10 is about an hour.
     """
 
     model_config = SettingsConfigDict(env_prefix="FLOWDESK_", extra="ignore")
@@ -159,6 +209,8 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=2, ge=1, le=64)
     web_queue_limit: int = Field(default=32, ge=1, le=10_000)
     web_cache_entries: int = Field(default=128, ge=1, le=100_000)
+    sim_max_memory_gb: float | None = Field(default=None, gt=0)
+    sim_max_path_days: float = Field(default=1e10, gt=0)
 
     @field_validator("cta_trigger_windows")
     @classmethod
@@ -232,6 +284,7 @@ def get_settings(**overrides: Any) -> Settings:
     ConfigError
         If a value is invalid (the message names the setting).
     """
+    _warn_unknown_env(os.environ)
     try:
         if overrides:
             return Settings(**overrides)
@@ -245,3 +298,4 @@ def get_settings(**overrides: Any) -> Settings:
 def clear_settings_cache() -> None:
     """Forget cached settings (after changing environment variables)."""
     _cached_settings.cache_clear()
+    _warned.clear()

@@ -20,10 +20,13 @@ import pandas as pd
 from flowdesk.errors import ConfigError, DataError
 
 __all__ = [
+    "FIRST_DATE",
     "HORIZONS",
+    "LAST_DATE",
     "ChangeKind",
     "DateLike",
     "Horizon",
+    "check_supported",
     "check_within",
     "horizon_change",
     "parse_date",
@@ -43,8 +46,42 @@ HORIZONS: dict[str, pd.DateOffset] = {
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+#: First and last whole days a nanosecond ``Timestamp`` holds. Every index in
+#: the package is datetime64[ns]; a window bound or a stored date outside would
+#: fail deep inside pandas (``OutOfBoundsDatetime``, or a ``KeyError`` when
+#: slicing), so it is refused where it enters rather than clamped, since a
+#: clamped window silently differs from the one asked for.
+FIRST_DATE = pd.Timestamp("1677-09-22")
+LAST_DATE = pd.Timestamp("2262-04-11")
+SUPPORTED_RANGE = f"{FIRST_DATE:%Y-%m-%d} to {LAST_DATE:%Y-%m-%d}"
 
-def parse_date(value: DateLike | None, argument: str) -> pd.Timestamp | None:
+
+def check_supported(stamp: pd.Timestamp, what: str) -> pd.Timestamp:
+    """``stamp`` if it lies in :data:`FIRST_DATE` .. :data:`LAST_DATE`.
+
+    Parameters
+    ----------
+    stamp
+        A midnight timestamp (any resolution).
+    what
+        The argument, file line or field named in the error.
+
+    Raises
+    ------
+    ConfigError
+        If the date is outside the range nanosecond timestamps can hold.
+    """
+    if not FIRST_DATE <= stamp <= LAST_DATE:
+        raise ConfigError(
+            f"{what}: date {stamp.date().isoformat()} is outside the supported range"
+            f" {SUPPORTED_RANGE}"
+        )
+    return stamp
+
+
+def parse_date(
+    value: DateLike | None, argument: str, *, supported: bool = False
+) -> pd.Timestamp | None:
     """Turn a user-supplied date into a tz-naive midnight ``Timestamp``.
 
     Parameters
@@ -54,14 +91,25 @@ def parse_date(value: DateLike | None, argument: str) -> pd.Timestamp | None:
         passes through.
     argument
         Name of the argument, used in the error message (e.g. ``"--asof"``).
+    supported
+        Also require the date to be one a nanosecond index can hold (window
+        bounds such as ``start``/``end`` slice such an index). Off by default: an
+        as-of date outside the range is reported as outside the data, like any
+        date before or after the anchor series.
 
     Raises
     ------
     ConfigError
-        If the value is not a valid calendar date in ``YYYY-MM-DD`` form.
+        If the value is not a valid calendar date in ``YYYY-MM-DD`` form, or
+        ``supported`` is set and it is outside :data:`FIRST_DATE` .. :data:`LAST_DATE`.
     """
     if value is None:
         return None
+    stamp = _parse(value, argument)
+    return check_supported(stamp, argument) if supported else stamp
+
+
+def _parse(value: DateLike, argument: str) -> pd.Timestamp:
     if isinstance(value, pd.Timestamp | dt.datetime):
         stamp = pd.Timestamp(value)
         if stamp.tz is not None:

@@ -6,8 +6,6 @@ Data flow one way: live sources -> store (cache) -> :func:`load` -> models.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -33,6 +31,7 @@ from flowdesk.data.store import Store, check_series_id
 from flowdesk.data.validate import validate_series
 from flowdesk.dates import DateLike, parse_date, today
 from flowdesk.errors import ConfigError, DataError, FlowdeskWarning, SourceError
+from flowdesk.output_paths import atomic_write, check_output_path
 
 __all__ = [
     "UpdateOutcome",
@@ -176,8 +175,8 @@ def load(
         Malformed dates, or ``start`` after ``end``.
     """
     settings = _settings(settings)
-    start_ts = parse_date(start, "start")
-    end_ts = parse_date(end, "end")
+    start_ts = parse_date(start, "start", supported=True)
+    end_ts = parse_date(end, "end", supported=True)
     asof_ts = parse_date(asof, "asof")
     if start_ts is not None and end_ts is not None and start_ts > end_ts:
         raise ConfigError(f"start {start_ts.date()} is after end {end_ts.date()}")
@@ -371,30 +370,31 @@ def export_series(
     asof: DateLike | None = None,
     *,
     settings: Settings | None = None,
+    force: bool = False,
 ) -> Path:
     """Write a series to ``.csv`` or ``.parquet`` (chosen by the file suffix).
 
     The file is written to a temporary name and renamed, so an interrupted
-    export never leaves a half-written file.
+    export never leaves a half-written file. The destination is checked
+    before the series is loaded; an existing symlink, FIFO or device is
+    refused unless ``force`` (:mod:`flowdesk.output_paths`).
 
     Raises
     ------
     ConfigError
-        Unsupported suffix or a destination directory that does not exist.
+        Unsupported suffix or a destination that cannot be written (named ``--to``).
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
-        raise ConfigError(f"export file {path}: use a .csv or .parquet suffix")
-    if not path.parent.exists():
-        raise ConfigError(f"export file {path}: directory {path.parent} does not exist")
+        raise ConfigError(f"--to {path}: use a .csv or .parquet suffix")
+    check_output_path(path, force=force, argument="--to")
     data = load(series_id, start, end, asof, settings=settings)
     frame = data.to_frame() if isinstance(data, pd.Series) else data
     # Earnings dates leave as ticker,report_date: the file `data import` reads back.
     plain = undated_view(frame) if resolve_spec(series_id, settings).id == EARNINGS_ID else None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+
+    def write(tmp: Path) -> None:
         if plain is not None and suffix == ".csv":
             plain.to_csv(tmp, index=False, date_format="%Y-%m-%d")
         elif plain is not None:
@@ -403,10 +403,8 @@ def export_series(
             frame.to_csv(tmp, index_label="date", date_format="%Y-%m-%d")
         else:
             frame.reset_index().to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
+
+    return atomic_write(path, write, force=force, argument="--to")
 
 
 def _freshness(

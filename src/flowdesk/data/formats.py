@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from flowdesk.data.dropped import DroppedRows
+from flowdesk.dates import FIRST_DATE, LAST_DATE, SUPPORTED_RANGE
 from flowdesk.errors import DataError
 
 __all__ = [
@@ -92,7 +93,9 @@ def parse_dates_strict(
     Raises
     ------
     DataError
-        On an unparseable date or a mix of formats.
+        On an unparseable date, a mix of formats, or a date outside
+        :data:`flowdesk.dates.FIRST_DATE` .. :data:`flowdesk.dates.LAST_DATE`
+        (the line is named).
     """
     line_of = list(lines) if lines is not None else list(range(2, len(values) + 2))
     formats: dict[str, int] = {}
@@ -121,7 +124,15 @@ def parse_dates_strict(
             except (ValueError, OverflowError):
                 raise DataError(f"{label}: line {line_of[i]}: invalid date {text!r}") from None
         raise
-    return pd.DatetimeIndex(parsed).normalize().rename("date")
+    index = pd.DatetimeIndex(parsed).normalize().rename("date")
+    outside = np.flatnonzero((index < FIRST_DATE) | (index > LAST_DATE))
+    if outside.size:
+        i = int(outside[0])
+        raise DataError(
+            f"{label}: line {line_of[i]}: date {values[i].strip()!r} is outside the supported"
+            f" range {SUPPORTED_RANGE}"
+        )
+    return index
 
 
 def _pick_column(header: list[str], wanted: str | None, label: str, skip: int) -> int:

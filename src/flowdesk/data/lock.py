@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flowdesk.errors import DataError
+from flowdesk.output_paths import ensure_directory
 
 __all__ = ["cache_lock"]
 
@@ -68,7 +69,7 @@ def cache_lock(directory: Path, timeout: float = 60.0, poll: float = 0.05) -> It
         If the lock cannot be taken within ``timeout`` (the message names the
         lock file so a user can see who holds it).
     """
-    directory.mkdir(parents=True, exist_ok=True)
+    ensure_directory(directory, what="cache directory (FLOWDESK_CACHE_DIR)")
     path = directory / ".lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:

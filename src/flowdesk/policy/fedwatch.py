@@ -92,13 +92,18 @@ STEP = 0.25
 _TOL = 1e-9
 
 
+#: Highest target bound accepted, percent.
+MAX_TARGET = 25.0
+
+
 def validate_target(target: Sequence[float], argument: str = "target") -> tuple[float, float]:
     """Check a target range ``(low, high)`` in percent and return it as floats.
 
     Raises
     ------
     ConfigError
-        Not two finite numbers, ``low >= high``, or not 25 bp wide.
+        Not two finite numbers, outside 0 to :data:`MAX_TARGET` percent,
+        ``low >= high``, or not 25 bp wide.
     """
     try:
         low, high = (float(v) for v in target)
@@ -106,8 +111,13 @@ def validate_target(target: Sequence[float], argument: str = "target") -> tuple[
         raise ConfigError(f"{argument}: expected (low, high) in percent, got {target!r}") from None
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ConfigError(f"{argument}: bounds must be finite, got ({low}, {high})")
+    # The FOMC has never set a range below zero, and the effective rate peaked near
+    # 22% in 1981: numbers outside 0..25 are typos (-100 for -1.00, bp for percent).
+    if low < 0 or high > MAX_TARGET:
+        raise ConfigError(f"{argument}: range ({low:g}, {high:g}) is outside 0 to"
+                          f" {MAX_TARGET:g} percent")
     if low >= high:
-        raise ConfigError(f"{argument}: low {low:.2f} must be below high {high:.2f}")
+        raise ConfigError(f"{argument}: low {low:g} must be below high {high:g}")
     if abs(high - low - STEP) > 1e-6:
         raise ConfigError(
             f"{argument}: range {low:.2f}-{high:.2f} is {100 * (high - low):.1f} bp wide;"

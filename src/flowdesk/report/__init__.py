@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowdesk.dates import DateLike, parse_date
-from flowdesk.errors import ConfigError
+from flowdesk.output_paths import check_output_path
 from flowdesk.report import sections as registry
 from flowdesk.report.sections import ReportContext, Section, build_sections
 
@@ -62,15 +62,14 @@ def default_report_path(asof: pd.Timestamp, directory: Path | None = None) -> Pa
     )
 
 
-def _output_path(out: str | Path | None, asof: pd.Timestamp) -> Path:
+def _output_path(out: str | Path | None, asof: pd.Timestamp, force: bool) -> Path:
     if out is None:
-        return default_report_path(asof).absolute()
-    path = Path(out).expanduser()
-    if path.is_dir():
-        return default_report_path(asof, path).absolute()
-    if not path.parent.is_dir():
-        raise ConfigError(f"output file {path}: directory {path.parent} does not exist")
-    return path.absolute()
+        path = default_report_path(asof)
+    else:
+        path = Path(out).expanduser()
+        if path.is_dir():
+            path = default_report_path(asof, path)
+    return check_output_path(path.absolute(), force=force, argument="--out")
 
 
 def build_report(
@@ -79,6 +78,7 @@ def build_report(
     *,
     settings: Settings | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    force: bool = False,
 ) -> ReportResult:
     """Build every section for ``asof`` and write the HTML report.
 
@@ -93,6 +93,9 @@ def build_report(
         Settings (cache directory); default from the environment.
     progress
         Called as ``progress(done, total, section_title)`` while sections build.
+    force
+        Write into an existing symlink, FIFO or device at ``out`` instead of
+        refusing (:mod:`flowdesk.output_paths`).
 
     Returns
     -------
@@ -103,7 +106,8 @@ def build_report(
     Raises
     ------
     ConfigError
-        Malformed ``asof`` (named ``--asof``), or an output directory that does not exist.
+        Malformed ``asof`` (named ``--asof``), or an output path that cannot be
+        written (named ``--out``), checked before the sections are built.
     DataError
         If ``asof`` is outside the S&P 500 data, or it is omitted and no S&P 500
         data are available to default it.
@@ -113,9 +117,9 @@ def build_report(
 
     asof_ts = resolve_asof(parse_date(asof, "--asof"), settings=settings, argument="--asof")
     # Check the destination before the (slower) build so a typo fails fast.
-    path = _output_path(out, asof_ts)
+    path = _output_path(out, asof_ts, force)
     ctx = ReportContext(asof=asof_ts, settings=settings)
     # Read the registry at call time: tests and the dashboard swap ``SECTIONS``.
     sections = build_sections(ctx, registry.SECTIONS, progress=progress)
-    write_html(render_html(sections, ctx), path)
+    write_html(render_html(sections, ctx), path, force=force, argument="--out")
     return ReportResult(path=path, asof=asof_ts, sections=tuple(sections))

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flowdesk.errors import ConfigError
+from flowdesk.output_paths import atomic_write
 
 if TYPE_CHECKING:
     import jinja2
@@ -229,38 +228,28 @@ def render_html(sections: Sequence[Section], ctx: ReportContext) -> str:
     )
 
 
-def write_html(text: str, path: str | Path) -> Path:
+def write_html(
+    text: str, path: str | Path, *, force: bool = False, argument: str = "output file"
+) -> Path:
     """Write ``text`` to ``path`` atomically (temporary file, fsync, rename).
 
     Readers never see a half-written report, and a failed write leaves any
-    previous file untouched.
+    previous file untouched. The path policy (special files, ``force``) is
+    :mod:`flowdesk.output_paths`'.
 
     Raises
     ------
     ConfigError
-        If the directory does not exist, ``path`` is a directory, or the file
-        cannot be written (the message names the path).
+        If the directory does not exist, ``path`` is a directory or a special
+        file (without ``force``), or the file cannot be written (the message
+        names the path).
     """
-    path = Path(path)
-    if path.is_dir():
-        raise ConfigError(f"output file {path}: is a directory")
-    parent = path.parent
-    if not parent.is_dir():
-        raise ConfigError(f"output file {path}: directory {parent} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    except OSError as exc:
-        raise ConfigError(f"output file {path}: cannot write ({exc.strerror or exc})") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+
+    def write(target: Path) -> None:
+        with open(target, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp creates the file private (0600); a report is meant to be shared.
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise ConfigError(f"output file {path}: cannot write ({exc.strerror or exc})") from exc
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
+            if os.path.isfile(target):
+                os.fsync(handle.fileno())
+
+    return atomic_write(Path(path), write, force=force, argument=argument)

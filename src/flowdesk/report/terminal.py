@@ -22,10 +22,11 @@ def section_table(section: Section) -> Table:
     terminal (metric and unit wrap first when space is short).
     """
     from rich import box
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(
-        title=f"{section.title} · as of {section.asof:%Y-%m-%d}",
+        title=f"{escape(section.title)} · as of {section.asof:%Y-%m-%d}",
         title_justify="left",
         title_style="bold",
         box=box.SIMPLE_HEAD,
@@ -41,15 +42,16 @@ def section_table(section: Section) -> Table:
         table.add_column(horizon, justify="right", no_wrap=True)
     table.add_column("Chg in", style="dim", no_wrap=True)
     for kn in section.key_numbers:
+        # Labels and units are data ("[bn]"): rich would take brackets for markup.
         table.add_row(
-            kn.label,
+            escape(kn.label),
             kn.format_value(),
-            kn.unit,
+            escape(kn.unit),
             kn.format_obs_date(section.asof),
             kn.format_change("1w", with_unit=False),
             kn.format_change("1m", with_unit=False),
             kn.format_change("1y", with_unit=False),
-            kn.change_unit,
+            escape(kn.change_unit),
         )
     return table
 
@@ -80,4 +82,5 @@ def render_terminal(report_result: ReportResult, console: Console) -> None:
             console.print(f"[bold]{escape(section.title)}[/bold]")
         if section.note:
             console.print(f"[yellow]note:[/yellow] {escape(section.note)}")
-    console.print(f"Report written to {report_result.path}", soft_wrap=True, highlight=False)
+    console.print(f"Report written to {escape(str(report_result.path))}", soft_wrap=True,
+                  highlight=False)

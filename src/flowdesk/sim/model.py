@@ -347,9 +347,10 @@ class MarketSimulator:
             raise ConfigError(f"paths: need at least 2, got {paths}")
         if not (math.isfinite(years) and years > 0):
             raise ConfigError(f"years: must be positive, got {years}")
-        n_days = max(round(252 * years), 10)
         off = tuple(dict.fromkeys(agent_class(c).value for c in without))
         base = self.params.without(*off) if off else self.params
+        self.check_budget(paths, years, without=off, classes=classes, chunk=chunk)
+        n_days = max(round(252 * years), 10)
         run = run_counterfactuals(base, int(paths), n_days, entropy=self.entropy,
                                   classes=classes, chunk=chunk, n_samples=n_samples)
         table, notes = None, []
@@ -368,6 +369,40 @@ class MarketSimulator:
             asof=when if when is not None else pd.Timestamp(DATA_END),
             last_obs={"SP500": _calibration_end()},
         )
+
+    def check_budget(
+        self,
+        paths: int,
+        years: float,
+        *,
+        without: Sequence[str | AgentClass] = (),
+        classes: Sequence[str | AgentClass] | None = None,
+        chunk: int = 1024,
+        names: tuple[str, str] = ("paths", "years"),
+    ) -> float:
+        """Refuse a run whose estimated memory or path-days exceed the limits.
+
+        Cheap (no simulation); :meth:`estimate` calls it, and the CLI calls it
+        first to name its options. See :mod:`flowdesk.sim.budget`.
+
+        Returns
+        -------
+        float
+            Estimated path-days.
+
+        Raises
+        ------
+        ConfigError
+            Above ``sim_max_memory_gb`` or ``sim_max_path_days``.
+        """
+        from flowdesk.sim.budget import check_budget
+        from flowdesk.sim.counterfactual import _configs
+
+        off = tuple(dict.fromkeys(agent_class(c).value for c in without))
+        base = self.params.without(*off) if off else self.params
+        runs = 1 + len(_configs(base, classes, True))
+        return check_budget(int(paths), float(years), runs=runs, burn_in=base.burn_in,
+                            chunk=chunk, names=names)
 
     def _moments(self, p: SimParams, n_paths: int) -> tuple[pd.DataFrame, dict[str, float | None]]:
         from flowdesk.sim.calibrate import moment_table

@@ -46,7 +46,7 @@ from flowdesk.results import Result
 if TYPE_CHECKING:
     from flowdesk.sim.params import SimParams
 
-__all__ = ["SweepResult", "SweepSpec", "SweepTask", "run_sweep", "run_task"]
+__all__ = ["SweepResult", "SweepSpec", "SweepTask", "check_sweep_budget", "run_sweep", "run_task"]
 
 Progress = Callable[[int, int], None]
 _BLOCK = 256  # flowdesk.sim.seeds.BLOCK; not imported so workers stay numba-free until set up
@@ -98,6 +98,8 @@ class SweepSpec:
                 doc = tomllib.load(fh)
         except OSError as exc:
             raise ConfigError(f"sweep grid {path}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"sweep grid {path}: is not UTF-8 text (binary file?)") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"sweep grid {path}: invalid TOML ({exc})") from None
         sim = doc.get("simulation", {})
@@ -293,6 +295,7 @@ def run_sweep(
     if workers is not None and (isinstance(workers, bool) or int(workers) < 1):
         raise ConfigError(f"workers: need at least 1 process, got {workers}")
     sp = spec if isinstance(spec, SweepSpec) else SweepSpec.from_toml(spec)
+    check_sweep_budget(sp, workers if scheduler is None else 1)
     start = time.perf_counter()
     if scheduler == "inprocess":
         tasks = sp.tasks(threads=None)
@@ -313,6 +316,35 @@ def run_sweep(
     return SweepResult(table=table, per_path=per_path, backend=backend, wall_seconds=wall,
                        path_days=sum(int(r["path_days"]) for r in results),
                        kernel_seconds=sum(float(r["seconds"]) for r in results))
+
+
+def check_sweep_budget(sp: SweepSpec, workers: int | None) -> None:
+    """Refuse a sweep above the memory or path-day limits before any task starts.
+
+    Parameters
+    ----------
+    sp
+        The sweep.
+    workers
+        Processes running blocks at once (default: the CPU count).
+
+    Raises
+    ------
+    ConfigError
+        Above ``sim_max_memory_gb`` or ``sim_max_path_days`` (:mod:`flowdesk.sim.budget`).
+    """
+    from flowdesk.sim.budget import check_budget
+
+    # Each grid point is one run; local processes hold their blocks at the same time.
+    concurrent = sp.block_paths * (workers or os.cpu_count() or 1)
+    check_budget(sp.paths, sp.years, runs=len(sp.points()), burn_in=(sp.base or _base()).burn_in,
+                 chunk=concurrent, names=("sweep paths", "years"))
+
+
+def _base() -> SimParams:
+    from flowdesk.sim.params import SimParams
+
+    return SimParams()
 
 
 def _run_processes(tasks: list[SweepTask], workers: int | None, progress: Progress | None,
