@@ -256,17 +256,22 @@ def read_series_csv(
     rows: list[list[str]] = []
     line_of: list[int] = []
     header_seen = False
-    try:
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                if header_seen:
-                    dropped.add("blank line", reader.line_num)
-                continue
-            header_seen = True
-            rows.append(cells)
-            line_of.append(reader.line_num)
-    except csv.Error as exc:
-        raise DataError(f"{label}: line {reader.line_num}: malformed CSV ({exc})") from None
+    while True:
+        # A quoted field can span lines: name the line its row starts on.
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise DataError(f"{label}: line {start}: malformed CSV ({exc})") from None
+        if not any(cell.strip() for cell in cells):
+            if header_seen:
+                dropped.add("blank line", start)
+            continue
+        header_seen = True
+        rows.append(cells)
+        line_of.append(start)
     first_data = 1
     header = [h.strip() for h in rows[0]]
     # yfinance writes three header lines: Price/Ticker/Date.
