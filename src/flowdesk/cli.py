@@ -230,10 +230,11 @@ def data_list(
         mark = " *" if row["shadowed"] else ""
         # pandas keeps a missing first/last/age as NaN (a float), never None.
         age = f" ({int(row['age_days'])}d)" if fresh == "stale" else ""
+        # Ids and descriptions of imported series are the user's text: escaped.
         table.add_row(
-            f"{sid}{mark}",
-            row["description"],
-            f"{row['source']}/{row['origin']}",
+            _esc(f"{sid}{mark}"),
+            _esc(row["description"]),
+            _esc(f"{row['source']}/{row['origin']}"),
             row["first"] if isinstance(row["first"], str) else "-",
             row["last"] if isinstance(row["last"], str) else "-",
             f"[{colour.get(fresh, 'white')}]{fresh}{age}[/]",
