@@ -34,7 +34,6 @@ __all__ = [
     "ProjectionBacktest",
     "clean_reports",
     "first_projections",
-    "first_two_projections",
     "next_projection",
     "project_reports",
     "projection_backtest",
@@ -137,12 +136,6 @@ def next_projection(known: np.ndarray) -> np.datetime64:
     """The first projected release date after ``known[-1]`` (see :func:`project_reports`)."""
     known = np.asarray(known, dtype="datetime64[D]")
     return project_reports(known, known[-1] + 2 * YEAR_DAYS * _DAY)[0]
-
-
-def first_two_projections(known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The first two columns of :func:`first_projections`."""
-    both = first_projections(known, 2)
-    return both[:, 0], both[:, 1]
 
 
 def first_projections(known: np.ndarray, count: int = 8) -> np.ndarray:
