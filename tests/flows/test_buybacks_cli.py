@@ -88,3 +88,10 @@ def test_one_company_and_an_unknown_ticker() -> None:
     bad = runner.invoke(app, ["buybacks", "--ticker", "APPL"])
     assert bad.exit_code == 2 and "not an S&P 500 member" in bad.output
     assert "APP" in bad.output  # closest spellings offered
+
+
+def test_event_study_and_backtest_together_are_refused() -> None:
+    result = runner.invoke(app, ["buybacks", "--event-study", "--backtest"])
+    assert result.exit_code == 2
+    assert "--event-study and --backtest: choose one" in result.output
+    assert "Traceback" not in result.output
