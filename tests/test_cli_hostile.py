@@ -310,8 +310,25 @@ def _fed_cases() -> list[Case]:
     return cases
 
 
+def _usage_cases() -> list[Case]:
+    """The parser's own errors (typer/click): one line too, naming the option."""
+    rows = [
+        ("unknown-option", ("flows", "--bogus"), "No such option: --bogus"),
+        ("unknown-command", ("no-such-command",), "No such command 'no-such-command'"),
+        ("unknown-data-command", ("data", "frobnicate"), "No such command 'frobnicate'"),
+        ("missing-option-value", ("fed", "--asof"), "'--asof' requires an argument"),
+        ("missing-argument", ("data", "show"), "Missing argument"),
+        ("int-not-a-number", ("simulate", "--paths", "abc"), "'--paths'"),
+        ("sweep-unknown-option", ("simulate", "sweep", "--grid", "g.toml", "--bogus"),
+         "No such option: --bogus"),
+        ("bad-choice", ("flows", "--format", "xml"), "'--format'"),
+        ("extra-argument", ("overview", "surplus"), "unexpected extra argument"),
+    ]
+    return [Case(f"usage-{name}", argv, fragment) for name, argv, fragment in rows]
+
+
 CASES = [*_date_cases(), *_path_cases(), *_encoding_cases(), *_field_cases(), *_sim_cases(),
-         *_markup_cases(), *_fed_cases()]
+         *_markup_cases(), *_fed_cases(), *_usage_cases()]
 IDS = [f"{i:03d}of{len(CASES)}-{case.name}" for i, case in enumerate(CASES, 1)]
 
 

@@ -900,12 +900,45 @@ def main(argv: list[str] | None = None) -> int:
     deliberate errors; see :func:`handle_errors`.
     """
     try:
-        app(args=argv, prog_name="flowdesk")
+        # standalone_mode=False hands the parser's usage errors to us instead of
+        # typer's boxed multi-line rendering, so they keep the one-line rule.
+        code = app(args=argv, prog_name="flowdesk", standalone_mode=False)
+    except _CLICK_ERROR as exc:
+        return _report_click_error(exc)
+    except _ABORT:
+        _stderr().print("interrupted")
+        return 130
     except SystemExit as exc:
         if exc.code is None:
             return 0
         return exc.code if isinstance(exc.code, int) else 1
-    return 0
+    return code if isinstance(code, int) else 0
+
+
+# Recent typer vendors click (typer.TyperException); older releases use click's own.
+_CLICK_ERROR: type[Exception] = getattr(typer, "TyperException", None) or __import__(
+    "click"
+).ClickException
+_ABORT: type[BaseException] = typer.Abort
+
+
+def _report_click_error(exc: Exception) -> int:
+    """One ``error:`` line for a usage error; the help text for a bare group."""
+    code = int(getattr(exc, "exit_code", 2))
+    message = exc.format_message()  # type: ignore[attr-defined]
+    # By class name: the classes live in click or in typer's vendored copy.
+    kinds = {cls.__name__ for cls in type(exc).__mro__}
+    if "NoArgsIsHelpError" in kinds:
+        # `flowdesk` or `flowdesk data` alone: the help page is already printed.
+        if message.strip():
+            sys.stderr.write(message.rstrip("\n") + "\n")
+        return code
+    ctx = getattr(exc, "ctx", None)
+    if "UsageError" in kinds:
+        command = ctx.command_path if ctx is not None else "flowdesk"
+        message = f"{command}: {message} (see '{command} --help')"
+    _error_line(message)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover
