@@ -10,7 +10,8 @@ A run's cost is known from its shape alone, so it is estimated up front:
   :data:`PATH_DAYS_PER_SECOND`.
 
 The limits are settings: ``sim_max_memory_gb`` (default: half the memory
-available when the run starts) and ``sim_max_path_days``. Without this check
+available when the run starts, counted within the container's cgroup limit; see
+:mod:`flowdesk.machine`) and ``sim_max_path_days``. Without this check
 ``--years 1e9`` asked numpy for petabytes and ``--paths 1000000000000`` ran for
 days without a word.
 """
@@ -18,10 +19,10 @@ days without a word.
 from __future__ import annotations
 
 import math
-import os
 
 from flowdesk.config import Settings, get_settings
 from flowdesk.errors import ConfigError
+from flowdesk.machine import available_memory_bytes
 
 __all__ = [
     "BYTES_PER_CHUNK_PATH_DAY",
@@ -39,20 +40,6 @@ BYTES_PER_PATH_RUN = 96
 #: overhead) on one core of a 2-core 2026 cloud machine: 9.1e6 path-days in 3.0 s.
 #: The kernel alone does about 1.1e7; a faster machine only makes the estimate safe.
 PATH_DAYS_PER_SECOND = 3.0e6
-#: Used when the operating system does not report available memory.
-_FALLBACK_MEMORY_BYTES = 8 * 2**30
-
-
-def available_memory_bytes() -> int:
-    """Memory available now, from ``sysconf`` (no psutil); a fixed 8 GiB if unknown."""
-    try:
-        pages = os.sysconf("SC_AVPHYS_PAGES")
-        size = os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, OSError, ValueError):
-        return _FALLBACK_MEMORY_BYTES
-    return pages * size if pages > 0 and size > 0 else _FALLBACK_MEMORY_BYTES
-
-
 def _bytes(n: float) -> str:
     for unit, scale in (("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
         if n >= scale:
