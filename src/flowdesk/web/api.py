@@ -32,9 +32,12 @@ from flowdesk.web.http import (
 )
 from flowdesk.web.results import model_result
 
-__all__ = ["DATE_PATTERN", "SERIES_PATTERN", "ErrorBody", "router"]
+__all__ = ["DATE_EXAMPLES", "DATE_PATTERN", "SERIES_PATTERN", "ErrorBody", "router"]
 
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+#: Documented date examples: a real as-of date, then the bounds of pandas' range.
+DATE_EXAMPLES = ("2020-03-20", "1677-09-21", "1677-09-22", "2262-04-11", "2262-04-12",
+                 "0001-01-01", "9999-12-31")
 # The store's own rule for ids (letters, digits, '_', '.', '-'; '..' is refused later).
 SERIES_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
@@ -58,7 +61,10 @@ def _date_query(description: str) -> Any:
         pattern=DATE_PATTERN,
         min_length=10,
         max_length=10,
-        examples=["2020-03-20"],
+        # Beyond the common case, the edges of what pandas can hold (nanosecond
+        # timestamps span 1677-09-22..2262-04-11) API fuzzers
+        # (schemathesis) start from these examples.
+        examples=list(DATE_EXAMPLES),
         json_schema_extra={"format": "date"},
     )
 
