@@ -40,6 +40,22 @@ def test_data_list_table_and_category_filter(capsys: pytest.CaptureFixture[str])
     assert code == 2 and "nonsense" in err
 
 
+def test_data_list_shows_series_without_observations(capsys: pytest.CaptureFixture[str]) -> None:
+    """Live-only series (no rows in the snapshot) list as missing, in the table and in JSON.
+
+    This once raised under one pandas major version and not the other (NaT and
+    empty-frame formatting differ), so .ci/run runs it under pandas 2 as well.
+    """
+    code, out, err = run(capsys, "data", "list", "--category", "rates")
+    assert code == 0 and "Traceback" not in err
+    row = next(line for line in out.splitlines() if "DFEDTARU" in line)
+    assert "missing" in row and row.count(" - ") >= 2
+    code, out, _ = run(capsys, "data", "list", "--category", "rates", "--format", "json")
+    by_id = {r["id"]: r for r in json.loads(out)}
+    assert by_id["DFEDTARU"]["first"] is None and by_id["DFEDTARU"]["rows"] is None
+    assert by_id["DFEDTARU"]["freshness"] == "missing"
+
+
 def test_data_show_json_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "data", "show", "DGS3MO", "--start", "2023-10-31",
                        "--end", "2023-10-31", "--format", "json")
