@@ -149,3 +149,46 @@ def test_api_docs_page_loads(dashboard: Browser, tab: object) -> None:
         tab.click("a[href^='/openapi.json']")
     assert '"openapi"' in tab.content()
     assert dashboard.errors == []
+
+
+_DESK_BOX = """() => {
+  const box = document.querySelector('#desk-summary').getBoundingClientRect();
+  const cut = [...document.querySelectorAll('#desk-summary .table-wrap')]
+    .filter(el => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'auto')
+    .length;
+  return {top: box.top + window.scrollY, bottom: box.bottom + window.scrollY, cut};
+}"""
+
+
+def _desk_on_first_screen(page: object) -> dict[str, float]:
+    """The desk summary's box at 1400x900: it must end inside the first 900 px."""
+    page.set_viewport_size({"width": 1400, "height": 900})
+    box = page.evaluate(_DESK_BOX)
+    rows = page.locator("#desk-summary table").first.locator("tbody tr")
+    assert [rows.nth(i).locator("th").inner_text() for i in range(rows.count())][:2] == [
+        "CTA global equities", "CTA S&P 500"]
+    assert box["bottom"] <= 900, box
+    assert box["cut"] == 0
+    return box
+
+
+@pytest.mark.parametrize("when", ["", PAST])
+def test_overview_opens_with_the_desk_summary(dashboard: Browser, tab: object,
+                                              when: str) -> None:
+    tab.goto(dashboard.base_url + "/" + (f"?asof={when}" if when else ""), wait_until="load")
+    _desk_on_first_screen(tab)
+    regimes = tab.locator("#desk-summary .desk-regimes li").all_inner_texts()
+    assert [line.split(":")[0] for line in regimes] == ["Volatility", "Policy", "Buybacks"]
+    tab.screenshot(path=str(SHOTS / f"desk-summary-{when or 'latest'}.png"))
+    assert dashboard.errors == []
+
+
+def test_report_opens_with_the_desk_summary(dashboard: Browser, tab: object,
+                                            tmp_path: Path) -> None:
+    from flowdesk.report import build_report
+
+    path = build_report(PAST, tmp_path / "report.html").path
+    tab.goto(path.as_uri(), wait_until="load")
+    _desk_on_first_screen(tab)
+    tab.screenshot(path=str(SHOTS / "report-first-screen.png"))
+    assert dashboard.errors == []

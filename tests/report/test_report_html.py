@@ -173,7 +173,7 @@ def test_other_exceptions_propagate_and_write_nothing(
 def test_to_dict_shape_is_json_ready(tmp_path: Path) -> None:
     result = build_report(dt.date(2020, 3, 20), tmp_path / "report.html")
     data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
-    assert set(data) == {"asof", "path", "sections"}
+    assert set(data) == {"asof", "path", "desk_summary", "sections"}
     assert data["asof"] == "2020-03-20"
     assert data["path"] == str(tmp_path / "report.html")
     assert data["sections"][0]["id"] == "overview"

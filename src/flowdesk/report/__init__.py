@@ -45,12 +45,17 @@ class ReportResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary of the report.
 
-        Keys: ``asof``, ``path`` and ``sections``, a list of ``{"id", "title",
-        "status", "key_numbers", "note"}``.
+        Keys: ``asof``, ``path``, ``desk_summary`` (the first screen: who must
+        trade, key levels, regimes, oldest input; see
+        :mod:`flowdesk.report.desk_summary`) and ``sections``, a list of ``{"id",
+        "title", "status", "key_numbers", "note"}``.
         """
+        from flowdesk.report.desk_summary import desk_summary
+
         return {
             "asof": f"{self.asof:%Y-%m-%d}",
             "path": str(self.path),
+            "desk_summary": desk_summary(self.sections, self.asof).to_dict(),
             "sections": [section.to_dict() for section in self.sections],
         }
 

@@ -17,7 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flowdesk.formatting import flow_class, signed, signed_pct
 from flowdesk.output_paths import atomic_write
+from flowdesk.results import price_text
 
 if TYPE_CHECKING:
     import jinja2
@@ -63,9 +65,10 @@ def _isodate(value: Any) -> str:
 def template_environment() -> jinja2.Environment:
     """The Jinja2 environment of the report templates, with its filters.
 
-    Filters: ``plotly_json`` (a figure as script-safe JSON) and ``isodate``
-    (``YYYY-MM-DD``). Autoescaping is on; only ``Section.body_html`` is
-    trusted as HTML.
+    Filters: ``plotly_json`` (a figure as script-safe JSON), ``isodate``
+    (``YYYY-MM-DD``) and the number formatters of :mod:`flowdesk.formatting`
+    (``signed``, ``signed_pct``, ``flow_class``) with ``points`` (index levels).
+    Autoescaping is on; only ``Section.body_html`` is trusted as HTML.
     """
     import jinja2
     from markupsafe import Markup
@@ -79,6 +82,10 @@ def template_environment() -> jinja2.Environment:
     )
     env.filters["plotly_json"] = lambda fig: Markup(figure_json(fig))
     env.filters["isodate"] = _isodate
+    env.filters["signed"] = signed
+    env.filters["signed_pct"] = signed_pct
+    env.filters["points"] = price_text
+    env.filters["flow_class"] = flow_class
     return env
 
 
@@ -211,11 +218,13 @@ def render_html(sections: Sequence[Section], ctx: ReportContext) -> str:
     from plotly.offline import get_plotlyjs
 
     from flowdesk._version import __version__
+    from flowdesk.report.desk_summary import desk_summary
 
     series_ids = _input_ids(sections)
     template = template_environment().get_template("report.html.j2")
     return template.render(
         title=REPORT_TITLE,
+        desk=desk_summary(sections, ctx.asof),
         version=__version__,
         asof=ctx.asof,
         generated_at=ctx.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),

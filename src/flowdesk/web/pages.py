@@ -214,9 +214,25 @@ async def _section_maker(page: Page, request: Request,
     return lambda: from_result(builder, result, ctx)
 
 
+async def _desk_results(request: Request, when: pd.Timestamp) -> dict[str, Any]:
+    """The results the desk summary reads, shared with the API; a failing one is left out."""
+    from flowdesk.errors import FlowdeskError
+    from flowdesk.report.desk_summary import SUMMARY_MODELS
+
+    found: dict[str, Any] = {}
+    for name in SUMMARY_MODELS:
+        try:
+            found[name] = await model_result(request, name, when)
+        except FlowdeskError:
+            continue  # the summary names what is missing; that model's page says why
+    return found
+
+
 def _render_page(page: Page, request: Request, when: pd.Timestamp, explicit: bool,
-                 section: Section | None) -> bytes:
+                 section: Section | None, desk_results: dict[str, Any] | None = None) -> bytes:
     import datetime as dt
+
+    from flowdesk.report.desk_summary import summary_from_results
 
     first, last = _bounds(request)
     iso = f"{when:%Y-%m-%d}"
@@ -229,6 +245,7 @@ def _render_page(page: Page, request: Request, when: pd.Timestamp, explicit: boo
         first=first,
         last=last,
         freshness=_freshness(section),
+        desk=None if desk_results is None else summary_from_results(desk_results, when),
         api_href=f"{page.api}?asof={iso}" if page.api else None,
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         # plotly.js takes a second or more to start: only pages with charts load it.
@@ -254,9 +271,11 @@ def _page_route(page: Page) -> Callable[..., Response]:
         entry = peek_body(request, key)
         if entry is None:
             make_section = await _section_maker(page, request, when)
+            # The Overview opens with the desk summary (who must trade, levels, regimes).
+            desk = await _desk_results(request, when) if page.path == "/" else None
 
             def compute() -> tuple[bytes, str]:
-                html = _render_page(page, request, when, explicit, make_section())
+                html = _render_page(page, request, when, explicit, make_section(), desk)
                 return html, "text/html; charset=utf-8"
 
             entry = await compute_body(request, key, compute)

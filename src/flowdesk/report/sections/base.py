@@ -37,6 +37,7 @@ __all__ = [
     "build_sections",
     "changes",
     "finite_or_none",
+    "freshness_rows",
     "last_obs",
     "result_section",
 ]
@@ -187,6 +188,42 @@ class FreshnessRow:
     description: str = ""
 
 
+def freshness_rows(
+    freshness: Mapping[str, pd.Timestamp | None], asof: pd.Timestamp
+) -> list[FreshnessRow]:
+    """Freshness of each input at ``asof``, stale ones flagged (see :class:`FreshnessRow`).
+
+    Parameters
+    ----------
+    freshness
+        Input series id -> date of its last observation published by ``asof``.
+    asof
+        The date the inputs are judged at.
+
+    Returns
+    -------
+    list of FreshnessRow
+        One row per input, in the order given.
+    """
+    from flowdesk.data.catalog import get_spec
+
+    rows = []
+    for series_id, last in freshness.items():
+        try:
+            spec = get_spec(series_id)
+        except DataError:
+            spec = None
+        if last is None or pd.isna(last):
+            rows.append(FreshnessRow(series_id, None, None, True,
+                                     spec.description if spec else ""))
+            continue
+        age = int((asof - last).days)
+        stale = spec is not None and age > spec.stale_after_days
+        rows.append(FreshnessRow(series_id, pd.Timestamp(last), age, stale,
+                                 spec.description if spec else ""))
+    return rows
+
+
 @dataclass(frozen=True, eq=False)
 class Section:
     """A rendered-ready block of the report.
@@ -213,6 +250,9 @@ class Section:
         Warning text (stale or missing inputs); for an unavailable section, the reason.
     status
         ``"ok"`` or ``"unavailable"``.
+    result
+        The model result the section was built from (``None`` for an unavailable
+        section): the desk summary at the top of the page reads several of them.
     """
 
     id: str
@@ -225,6 +265,7 @@ class Section:
     freshness: Mapping[str, pd.Timestamp | None] = field(default_factory=dict)
     note: str | None = None
     status: Literal["ok", "unavailable"] = "ok"
+    result: Any = field(default=None, repr=False)
 
     @classmethod
     def unavailable(cls, id: str, title: str, asof: pd.Timestamp, reason: str) -> Section:
@@ -238,23 +279,7 @@ class Section:
 
     def freshness_rows(self) -> list[FreshnessRow]:
         """Freshness of each input, with stale ones flagged (see :class:`FreshnessRow`)."""
-        from flowdesk.data.catalog import get_spec
-
-        rows = []
-        for series_id, last in self.freshness.items():
-            try:
-                spec = get_spec(series_id)
-            except DataError:
-                spec = None
-            if last is None or pd.isna(last):
-                rows.append(FreshnessRow(series_id, None, None, True,
-                                         spec.description if spec else ""))
-                continue
-            age = int((self.asof - last).days)
-            stale = spec is not None and age > spec.stale_after_days
-            rows.append(FreshnessRow(series_id, pd.Timestamp(last), age, stale,
-                                     spec.description if spec else ""))
-        return rows
+        return freshness_rows(self.freshness, self.asof)
 
     def with_notes(self, notes: Sequence[str] = ()) -> Section:
         """A copy whose :attr:`note` holds ``notes`` and then the stale-input warning.
@@ -388,6 +413,7 @@ def result_section(
         key_numbers=tuple(key_numbers),
         methodology=methodology,
         freshness=dict(last_obs(result) if freshness is None else freshness),
+        result=result,
     ).with_notes([*getattr(result, "notes", ()), *notes])
 
 
