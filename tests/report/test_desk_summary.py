@@ -144,3 +144,25 @@ def test_number_formatters() -> None:
     assert signed(-0.04) == "0.0" and signed(None) == "n/a" and signed(float("nan")) == "n/a"
     assert signed_pct(-1.23) == "-1.2%" and signed_pct(float("inf")) == "n/a"
     assert [flow_class(v) for v in (2.0, -0.5, 0.04, None)] == ["buy", "sell", "flat", "flat"]
+
+
+def test_terminal_opens_with_the_desk_summary(tmp_path: Any) -> None:
+    from rich.console import Console
+
+    from flowdesk.report import ReportResult
+    from flowdesk.report.sections import Section
+    from flowdesk.report.terminal import render_terminal
+
+    results = {"flows": Stub(FLOWS, {"SP500": ASOF}), "fed": Stub(FED, {})}
+    sections = tuple(Section(id=k, title=k, asof=ASOF, result=v) for k, v in results.items())
+    console = Console(record=True, width=160)
+    render_terminal(ReportResult(path=tmp_path / "r.html", asof=ASOF, sections=sections),
+                    console)
+    lines = console.export_text().splitlines()
+    assert lines[1].startswith("Desk summary · as of 2024-06-14")
+    (row,) = [ln for ln in lines if ln.startswith("CTA S&P 500")]
+    # 1w flat/up/down then 1m flat/up/down, base AUM.
+    assert row.split()[3:9] == ["-0.3", "+8.0", "-18.0", "-0.3", "+8.0", "-18.0"]
+    (levels,) = [ln for ln in lines if ln.startswith("Levels:")]
+    assert "Vol-control sell trigger 5,332 (-1.2%)" in levels
+    assert any(ln.startswith("Policy: next FOMC 2024-07-31") for ln in lines)

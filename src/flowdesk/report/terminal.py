@@ -1,4 +1,4 @@
-"""Compact terminal summary of a report: key numbers per section, then the output path."""
+"""Compact terminal summary of a report: the desk summary, key numbers per section, the path."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from flowdesk.report import ReportResult
+    from flowdesk.report.desk_summary import DeskSummary
     from flowdesk.report.sections import Section
 
-__all__ = ["render_terminal", "section_table"]
+__all__ = ["desk_table", "render_terminal", "section_table"]
 
 
 def section_table(section: Section) -> Table:
@@ -56,6 +57,54 @@ def section_table(section: Section) -> Table:
     return table
 
 
+def desk_table(desk: DeskSummary) -> Table:
+    """The desk summary's "who must trade" rows as a rich table (USD bn, base AUM).
+
+    Buying is green and selling red, as on the page; the key levels, regimes
+    and oldest input follow as lines (see :func:`render_terminal`).
+    """
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    from flowdesk.formatting import flow_class, signed
+
+    colour = {"buy": "green", "sell": "red", "flat": "dim"}
+    table = Table(title=f"Desk summary · as of {desk.asof:%Y-%m-%d} · who must trade (USD bn)",
+                  title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
+                  pad_edge=False, show_edge=False, collapse_padding=True)
+    table.add_column("Actor")
+    for h in ("1w", "1m"):
+        for t in ("flat", "up", "down"):
+            table.add_column(f"{h} {t}", justify="right", no_wrap=True)
+    table.add_column("AUM", style="dim")
+    for row in desk.rows:
+        cells = [row.flows[(h, t)][0] for h in ("1w", "1m") for t in ("flat", "up", "down")]
+        table.add_row(escape(row.actor),
+                      *(f"[{colour[flow_class(v)]}]{signed(v)}[/]" for v in cells),
+                      escape(row.aum))
+    return table
+
+
+def _desk_lines(desk: DeskSummary) -> list[str]:
+    from rich.markup import escape
+
+    from flowdesk.formatting import signed_pct
+    from flowdesk.results import price_text
+
+    levels = ", ".join(
+        f"{lv.label} {price_text(lv.value)}"
+        + (f" ({signed_pct(lv.distance_pct)})" if lv.distance_pct is not None else "")
+        for lv in desk.levels)
+    lines = [f"[bold]Levels:[/bold] {escape(levels)}"] if levels else []
+    lines += [f"[bold]{escape(name)}:[/bold] {escape(text)}" for name, text in desk.regimes]
+    if desk.oldest is not None and desk.oldest.last is not None:
+        mark = " [red]stale[/red]" if desk.oldest.stale else ""
+        lines.append(f"[dim]Oldest input: {escape(desk.oldest.series_id)} last "
+                     f"{desk.oldest.last:%Y-%m-%d} ({desk.oldest.age_days} days old)[/dim]{mark}")
+    return lines
+
+
 def render_terminal(report_result: ReportResult, console: Console) -> None:
     """Print each section's key numbers, warnings, and where the report was written.
 
@@ -68,7 +117,14 @@ def render_terminal(report_result: ReportResult, console: Console) -> None:
     """
     from rich.markup import escape
 
+    from flowdesk.report.desk_summary import desk_summary
+
     console.print(f"[bold]flowdesk report[/bold] as of {report_result.asof:%Y-%m-%d}")
+    desk = desk_summary(report_result.sections, report_result.asof)
+    if desk.rows:
+        console.print(desk_table(desk))
+    for line in _desk_lines(desk):
+        console.print(line, soft_wrap=True)
     for section in report_result.sections:
         if not section.ok:
             console.print(
