@@ -191,4 +191,31 @@ def test_report_opens_with_the_desk_summary(dashboard: Browser, tab: object,
     tab.goto(path.as_uri(), wait_until="load")
     _desk_on_first_screen(tab)
     tab.screenshot(path=str(SHOTS / "report-first-screen.png"))
+    assert tab.evaluate(_CUT_OFF) == []
+    # A narrow window, loaded at that width: tables scroll, charts fit.
+    tab.set_viewport_size({"width": 1024, "height": 768})
+    tab.goto(path.as_uri(), wait_until="load")
+    assert tab.evaluate(_CUT_OFF) == []
     assert dashboard.errors == []
+
+
+#: Elements whose content is wider than their box and that no ancestor scrolls.
+_CUT_OFF = """() => [...document.querySelectorAll('table, pre, .plotly-figure, p, li')]
+  .filter(el => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const ox = getComputedStyle(p).overflowX;
+      if (ox === 'auto' || ox === 'scroll') return false;
+    }
+    const right = el.getBoundingClientRect().right;
+    return el.scrollWidth > el.clientWidth + 1 || right > document.documentElement.clientWidth + 1;
+  })
+  .map(el => `${el.tagName.toLowerCase()}.${el.className} in #${el.closest('[id]')?.id}`)"""
+
+
+@pytest.mark.parametrize("when", ["", PAST])
+@pytest.mark.parametrize("spec", PAGES, ids=[p.title.lower() for p in PAGES])
+def test_nothing_is_cut_off(dashboard: Browser, tab: object, spec: object, when: str) -> None:
+    tab.set_viewport_size({"width": 1400, "height": 900})
+    tab.goto(dashboard.base_url + spec.path + (f"?asof={when}" if when else ""),
+             wait_until="load")
+    assert tab.evaluate(_CUT_OFF) == []
