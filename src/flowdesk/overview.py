@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from flowdesk.dates import ChangeKind, DateLike, horizon_change, parse_date
+from flowdesk.dates import ChangeKind, DateLike, horizon_change
 from flowdesk.errors import ConfigError, DataError
 from flowdesk.results import Result, notes_lines
 from flowdesk.stats import drawdown_from_peak, last_observations
@@ -338,7 +338,7 @@ class MarketOverview:
         from flowdesk.data.api import load
         from flowdesk.data.asof import resolve_asof
 
-        asof_ts = resolve_asof(parse_date(asof, "asof"), settings=settings)
+        asof_ts = resolve_asof(asof, settings=settings)
 
         data: dict[str, pd.Series] = {"SP500": load("SP500", asof=asof_ts, settings=settings)}
         notes: list[str] = []
