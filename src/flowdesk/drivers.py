@@ -427,7 +427,7 @@ class Drivers:
         from flowdesk.data.asof import resolve_asof
         from flowdesk.memo import memoized
 
-        when = resolve_asof(parse_date(asof, "asof"), settings=settings)
+        when = resolve_asof(asof, settings=settings)
         key = (
             "drivers",
             when,
@@ -461,7 +461,7 @@ def build_driver_frame(
     from flowdesk.flows.volcontrol import VolControl
     from flowdesk.policy.attribution import classify_dates, event_calendar
 
-    when = resolve_asof(parse_date(asof, "asof"), settings=settings)
+    when = resolve_asof(asof, settings=settings)
     sp = load("SP500", asof=when, settings=settings)
     sessions = sp.index
     notes: list[str] = []

@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from flowdesk.dates import ChangeKind, DateLike, horizon_change, parse_date
-from flowdesk.errors import ConfigError, DataError
+from flowdesk.dates import ChangeKind, DateLike, horizon_change
+from flowdesk.errors import ConfigError
 from flowdesk.results import Result, notes_lines
 from flowdesk.stats import drawdown_from_peak, last_observations
 
@@ -335,20 +335,16 @@ class MarketOverview:
         """
         # The data layer loads here, not at import: the report's figures register this
         # result type, and importing them must not pull in the HTTP clients.
-        from flowdesk.data.api import load
         from flowdesk.data.asof import resolve_asof
+        from flowdesk.data.inputs import load_inputs
 
-        asof_ts = resolve_asof(parse_date(asof, "asof"), settings=settings)
+        asof_ts = resolve_asof(asof, settings=settings)
 
-        data: dict[str, pd.Series] = {"SP500": load("SP500", asof=asof_ts, settings=settings)}
-        notes: list[str] = []
-        for sid in _INPUTS[1:]:
-            try:
-                data[sid] = load(sid, asof=asof_ts, settings=settings)
-            except DataError as exc:
-                # One missing input should not blank the whole overview.
-                data[sid] = _empty(sid)
-                notes.append(str(exc))
+        loaded, missing = load_inputs(_INPUTS, asof=asof_ts, settings=settings,
+                                      required=("SP500",))
+        # One missing input should not blank the whole overview.
+        data = {sid: loaded[sid] if sid in loaded else _empty(sid) for sid in _INPUTS}
+        notes = [str(exc) for exc in missing.values()]
 
         sp500 = data["SP500"]
         drawdown = drawdown_from_peak(sp500).rename("drawdown")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from flowdesk.data.api import load
-from flowdesk.dates import check_within
+from flowdesk.dates import DateLike, check_within, parse_date
 
 if TYPE_CHECKING:
     from flowdesk.config import Settings
@@ -36,19 +36,25 @@ def latest_asof(*, settings: Settings | None = None) -> pd.Timestamp:
 
 
 def resolve_asof(
-    asof: pd.Timestamp | None, *, settings: Settings | None = None, argument: str = "asof"
+    asof: DateLike | None, *, settings: Settings | None = None, argument: str = "asof"
 ) -> pd.Timestamp:
-    """Default ``asof`` to the last S&P 500 close, or check it lies within the data.
+    """Parse ``asof``, then default it to the last S&P 500 close or check it lies within the data.
+
+    Takes the date as the user gave it, so a model or front end needs no
+    parsing step of its own and every one reports a bad date the same way.
 
     Raises
     ------
+    ConfigError
+        If ``asof`` is not a valid date (the message names ``argument``).
     DataError
         If ``asof`` is outside the S&P 500 data (the message names ``argument``
         and the available range).
     """
+    when = parse_date(asof, argument)
     full = load(ANCHOR, settings=settings)
-    if asof is None:
+    if when is None:
         return full.index[-1]
-    return check_within(asof, full.index[0], full.index[-1], series_id=ANCHOR,
+    return check_within(when, full.index[0], full.index[-1], series_id=ANCHOR,
                         argument=argument,
                         hint=f" (`flowdesk data update {ANCHOR}` fetches newer closes)")

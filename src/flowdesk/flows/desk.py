@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from flowdesk.dates import DateLike, parse_date
+from flowdesk.dates import DateLike
 from flowdesk.errors import ConfigError, DataError
 from flowdesk.flows.common import AumBand, expanding_percentile
 from flowdesk.results import Result, notes_lines, price_text
@@ -498,7 +498,7 @@ class FlowsDesk:
         universe = tuple(CTA_UNIVERSE)
         chosen = _check_asset(asset, universe)
         cfg = settings if settings is not None else get_settings()
-        when = resolve_asof(parse_date(asof, "asof"), settings=settings)
+        when = resolve_asof(asof, settings=settings)
         sp = load("SP500", asof=when, settings=settings)
         session = sp.index[-1]
         obs: dict[str, pd.Timestamp | None] = {}
@@ -620,7 +620,7 @@ def buyback_calendar(asof: DateLike | None = None, *,
     from flowdesk.flows.company_buybacks import REAL_FROM
 
     cfg = settings or get_settings()
-    when = resolve_asof(parse_date(asof, "asof"), settings=settings)
+    when = resolve_asof(asof, settings=settings)
     if when < REAL_FROM:
         raise DataError(f"--asof {when:%Y-%m-%d}: company report dates start in 2004 (SEC 8-K "
                         "Item 2.02); earlier dates have only the synthetic calendar (flowdesk "
@@ -649,7 +649,7 @@ def buyback_event_study(asof: DateLike | None = None, *,
     from flowdesk.flows.company_buybacks import REAL_FROM
 
     cfg = settings or get_settings()
-    when = resolve_asof(parse_date(asof, "asof"), settings=settings)
+    when = resolve_asof(asof, settings=settings)
     sp = load("SP500", asof=when, settings=settings)
     sp = sp.loc[REAL_FROM - pd.Timedelta(days=10):]
     fit = _company_model(cfg).fit(pd.DatetimeIndex(sp.index), earnings_dates(settings=settings))

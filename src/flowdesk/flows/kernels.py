@@ -14,6 +14,8 @@ kernels for convenience; hot paths call the ``*_into`` kernels directly.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numba as nb
 import numpy as np
@@ -352,6 +354,14 @@ def _shape_like(result: np.ndarray, x: np.ndarray) -> np.ndarray:
     return result[:, 0] if np.ndim(x) == 1 else result
 
 
+def _allocated(kernel: Callable[..., None], x: np.ndarray, *args: Any) -> np.ndarray:
+    """Run ``kernel(panel, *args, out)`` into a fresh array shaped like ``x``."""
+    panel = _as_panel(x)
+    out = np.empty_like(panel)
+    kernel(panel, *args, out)
+    return _shape_like(out, x)
+
+
 def ewm_mean(
     x: np.ndarray,
     *,
@@ -362,11 +372,7 @@ def ewm_mean(
     min_periods: int = 0,
 ) -> np.ndarray:
     """Allocate and compute :func:`ewm_mean_into` (give ``span`` or ``alpha``)."""
-    a = _alpha(span, alpha)
-    panel = _as_panel(x)
-    out = np.empty_like(panel)
-    ewm_mean_into(panel, a, adjust, ignore_na, min_periods, out)
-    return _shape_like(out, x)
+    return _allocated(ewm_mean_into, x, _alpha(span, alpha), adjust, ignore_na, min_periods)
 
 
 def ewm_std(
@@ -380,20 +386,13 @@ def ewm_std(
     bias: bool = False,
 ) -> np.ndarray:
     """EW standard deviation: ``np.sqrt`` of :func:`ewm_var_into`."""
-    a = _alpha(span, alpha)
-    panel = _as_panel(x)
-    out = np.empty_like(panel)
-    ewm_var_into(panel, a, adjust, ignore_na, min_periods, bias, out)
-    np.sqrt(out, out=out)
-    return _shape_like(out, x)
+    out = _allocated(ewm_var_into, x, _alpha(span, alpha), adjust, ignore_na, min_periods, bias)
+    return np.sqrt(out, out=out)
 
 
 def rolling_sum(x: np.ndarray, window: int, min_periods: int | None = None) -> np.ndarray:
     """Allocate and compute :func:`rolling_sum_into`."""
-    panel = _as_panel(x)
-    out = np.empty_like(panel)
-    rolling_sum_into(panel, _window(window), _minp(window, min_periods), out)
-    return _shape_like(out, x)
+    return _allocated(rolling_sum_into, x, _window(window), _minp(window, min_periods))
 
 
 def rolling_mean(x: np.ndarray, window: int, min_periods: int | None = None) -> np.ndarray:
@@ -417,22 +416,16 @@ def rolling_std(
     x: np.ndarray, window: int, min_periods: int | None = None, ddof: int = 1
 ) -> np.ndarray:
     """Rolling standard deviation: ``np.sqrt`` of :func:`rolling_var_into`."""
-    panel = _as_panel(x)
-    out = np.empty_like(panel)
-    rolling_var_into(panel, _window(window), _minp(window, min_periods), ddof, out)
-    np.sqrt(out, out=out)
-    return _shape_like(out, x)
+    out = _allocated(rolling_var_into, x, _window(window), _minp(window, min_periods), ddof)
+    return np.sqrt(out, out=out)
 
 
 def lagged_returns(x: np.ndarray, lag: int = 1, *, log: bool = False) -> np.ndarray:
     """Allocate and compute :func:`lagged_return_into`."""
     if lag < 1:
         raise ValueError(f"lag must be >= 1, got {lag}")
-    panel = _as_panel(x)
-    out = np.empty_like(panel)
     with np.errstate(invalid="ignore", divide="ignore"):
-        lagged_return_into(panel, lag, log, out)
-    return _shape_like(out, x)
+        return _allocated(lagged_return_into, x, lag, log)
 
 
 def _alpha(span: float | None, alpha: float | None) -> float:

@@ -42,11 +42,11 @@ import pandas as pd
 from flowdesk.errors import ConfigError, DataError, ModelError
 from flowdesk.flows import kernels
 from flowdesk.flows.common import AumBand, Band
+from flowdesk.flows.volcontrol_cohort import VolCohort
 from flowdesk.jsontools import jsonable
 from flowdesk.results import Result
 
 __all__ = [
-    "Cohort",
     "FittedVolControl",
     "TriggerLevel",
     "VolTriggers",
@@ -66,36 +66,8 @@ WARMUP = 63
 _FINE = 129  # grid points across the non-monotone zone around zero
 
 # --- what the mechanics read -------------------------------------------------------
-# Protocols rather than the classes of flowdesk.flows.volcontrol, so that the
+# A protocol rather than the result class of flowdesk.flows.volcontrol, so that the
 # dependency runs one way: volcontrol imports this module, never the reverse.
-
-
-class Cohort(Protocol):
-    """The options of one group of funds (:class:`~flowdesk.flows.volcontrol.VolCohort`)."""
-
-    @property
-    def name(self) -> str:
-        """Label of the cohort."""
-
-    @property
-    def target_vol(self) -> float:
-        """Annualised volatility target, a fraction."""
-
-    @property
-    def estimator(self) -> str:
-        """``close21``, ``close63``, ``ewma94`` or ``max21_63``."""
-
-    @property
-    def cap(self) -> float:
-        """Maximum exposure, a fraction of AUM."""
-
-    @property
-    def lag(self) -> int:
-        """Rebalance lag in sessions."""
-
-    @property
-    def weight(self) -> float:
-        """Share of the industry's AUM."""
 
 
 class FittedVolControl(Protocol):
@@ -118,7 +90,7 @@ class FittedVolControl(Protocol):
         """Exposure each cohort wants before its lag (fraction of AUM)."""
 
     @property
-    def cohorts(self) -> Sequence[Cohort]:
+    def cohorts(self) -> Sequence[VolCohort]:
         """The industry mix."""
 
     @property
@@ -167,14 +139,14 @@ def estimator_vol(name: str, vols: dict[str, np.ndarray]) -> np.ndarray:
     return vols[name]
 
 
-def cohort_target(cohort: Cohort, vol: np.ndarray) -> np.ndarray:
+def cohort_target(cohort: VolCohort, vol: np.ndarray) -> np.ndarray:
     """``min(cap, target_vol / vol)``; a zero estimate gives the cap, NaN stays NaN."""
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(vol > 0.0, cohort.target_vol / vol, np.inf)
     return np.where(np.isnan(vol), np.nan, np.minimum(cohort.cap, ratio))
 
 
-def weighted_sum(cohorts: Sequence[Cohort], values: Sequence[np.ndarray]) -> np.ndarray:
+def weighted_sum(cohorts: Sequence[VolCohort], values: Sequence[np.ndarray]) -> np.ndarray:
     """AUM-weighted sum of per-cohort arrays, added in cohort order."""
     total = cohorts[0].weight * values[0]
     for c, v in zip(cohorts[1:], values[1:], strict=True):
@@ -182,7 +154,7 @@ def weighted_sum(cohorts: Sequence[Cohort], values: Sequence[np.ndarray]) -> np.
     return total
 
 
-def base_estimators(cohorts: Iterable[Cohort]) -> set[str]:
+def base_estimators(cohorts: Iterable[VolCohort]) -> set[str]:
     """The base estimators (close21, close63, ewma94) the cohorts need."""
     needed: set[str] = set()
     for c in cohorts:
@@ -454,7 +426,7 @@ def _fine(start: float, stop: float) -> list[float]:
 class _OneDay:
     """State at ``T``; tomorrow's forced trade as a function of its log return ``x``."""
 
-    cohorts: tuple[Cohort, ...]
+    cohorts: tuple[VolCohort, ...]
     targets: np.ndarray  # target per cohort at T
     windows: dict[str, tuple[float, float, int]]  # name -> (mean, sum sq dev, k) retained
     ewma_var: float

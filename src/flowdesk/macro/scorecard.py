@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from flowdesk.data.api import load
+from flowdesk.data.inputs import load_inputs
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError
 from flowdesk.macro.indicators import NOT_FETCHED, IndicatorValue, evaluate_indicator, series_spec
@@ -103,13 +104,8 @@ class Scorecard:
             If ``asof`` is not a valid date.
         """
         asof_ts = self._asof(asof, settings)
-        data: dict[str, pd.Series | pd.DataFrame] = {}
-        missing: dict[str, str] = {}
-        for sid in self.inputs:
-            try:
-                data[sid] = load(sid, asof=asof_ts, settings=settings)
-            except DataError:
-                missing[sid] = self._why_missing(sid, asof_ts, settings)
+        data, failed = load_inputs(self.inputs, asof=asof_ts, settings=settings)
+        missing = {sid: self._why_missing(sid, asof_ts, settings) for sid in failed}
         drivers = self.drivers
         if drivers is None and self.use_drivers:
             drivers = self._drivers_at(asof_ts, settings)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from flowdesk.data.api import load
-from flowdesk.dates import DateLike, parse_date
+from flowdesk.dates import DateLike
 from flowdesk.errors import ConfigError, DataError
 from flowdesk.policy.attribution import AttributionResult, attribute
 from flowdesk.policy.fedwatch import fedwatch
@@ -119,7 +119,7 @@ class FedPolicy:
         """
         from flowdesk.data.asof import resolve_asof
 
-        asof_ts = resolve_asof(parse_date(asof, "asof"), settings=settings)
+        asof_ts = resolve_asof(asof, settings=settings)
         notes: list[str] = []
         tgt = target_range(asof_ts, override=target, settings=settings)
         if tgt.note:

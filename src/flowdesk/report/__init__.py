@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flowdesk.dates import DateLike, parse_date
+from flowdesk.dates import DateLike
 from flowdesk.output_paths import check_output_path
 from flowdesk.report import sections as registry
 from flowdesk.report.sections import ReportContext, Section, build_sections
@@ -120,7 +120,7 @@ def build_report(
     from flowdesk.data.asof import resolve_asof
     from flowdesk.report.html import render_html, write_html
 
-    asof_ts = resolve_asof(parse_date(asof, "--asof"), settings=settings, argument="--asof")
+    asof_ts = resolve_asof(asof, settings=settings, argument="--asof")
     # Check the destination before the (slower) build so a typo fails fast.
     path = _output_path(out, asof_ts, force)
     ctx = ReportContext(asof=asof_ts, settings=settings)

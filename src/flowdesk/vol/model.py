@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from flowdesk.dates import DateLike, parse_date
-from flowdesk.errors import ConfigError, DataError
+from flowdesk.errors import ConfigError
 from flowdesk.stats import last_observations
 from flowdesk.vol.forward import forward_return_table
 from flowdesk.vol.regimes import (
@@ -142,16 +142,11 @@ class VixRegimes:
             series that are missing are noted in the result.
         """
         from flowdesk.data.api import load
+        from flowdesk.data.inputs import load_inputs
 
         asof_ts = parse_date(asof, "asof")
         if asof_ts is None:
             asof_ts = load("VIX", settings=settings).index[-1]
-        series: dict[str, pd.Series] = {}
-        for sid in SERIES:
-            try:
-                series[sid] = load(sid, asof=asof_ts, settings=settings)
-            except DataError:
-                if sid in REQUIRED:
-                    raise
+        series, _ = load_inputs(SERIES, asof=asof_ts, settings=settings, required=REQUIRED)
         data = pd.concat(series, axis=1, sort=True)
         return self.fit(data, asof=asof_ts)
