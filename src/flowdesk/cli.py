@@ -816,6 +816,9 @@ def report(
     ] = False,
     force: ForceOption = False,
     fmt: FormatOption = OutputFormat.table,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the HTML page: en or ko (Korean).")
+    ] = "en",
 ) -> None:
     """Write the HTML report for a date and print a terminal summary.
 
@@ -824,8 +827,10 @@ def report(
     """
     from flowdesk.config import get_settings
     from flowdesk.errors import ConfigError
+    from flowdesk.i18n import check_language
     from flowdesk.report import build_report
 
+    build_report = functools.partial(build_report, lang=check_language(lang))
     settings = get_settings(offline=True) if (offline or _state["offline"]) else _settings()
     if refresh:
         if settings.offline:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
+from flowdesk.i18n import N_
+
 __all__ = ["MODELS", "ModelSpec", "get_model", "import_object"]
 
 
@@ -107,26 +109,26 @@ class ModelSpec:
 
 #: Every model, in report and navigation order.
 MODELS: tuple[ModelSpec, ...] = (
-    ModelSpec("overview", "Market overview",
+    ModelSpec("overview", N_("Market overview"),
               "flowdesk.overview:MarketOverview", "flowdesk.overview:MarketOverviewResult",
               "S&P 500 drawdown, VIX term structure, rates and net liquidity",
-              label="Overview"),
-    ModelSpec("flows", "Flows",
+              label=N_("Overview")),
+    ModelSpec("flows", N_("Flows"),
               "flowdesk.flows.desk:FlowsDesk", "flowdesk.flows.desk:FlowsDeskResult",
               "Systematic flows: vol-control, CTA and buyback positioning"),
-    ModelSpec("vix", "Volatility",
+    ModelSpec("vix", N_("Volatility"),
               "flowdesk.vol.model:VixRegimes", "flowdesk.vol.model:VixRegimesResult",
               "VIX term structure regime and forward returns"),
-    ModelSpec("fed", "Policy",
+    ModelSpec("fed", N_("Policy"),
               "flowdesk.policy.model:FedPolicy", "flowdesk.policy.model:FedPolicyResult",
               "Meeting-by-meeting Fed probabilities (curve proxy without futures)"),
-    ModelSpec("drivers", "Drivers",
+    ModelSpec("drivers", N_("Drivers"),
               "flowdesk.drivers:Drivers", "flowdesk.drivers:DriversResult",
               "Flows vs fundamentals vs policy decomposition of index moves"),
-    ModelSpec("theses", "Thesis scorecard",
+    ModelSpec("theses", N_("Thesis scorecard"),
               "flowdesk.macro.scorecard:Scorecard", "flowdesk.macro.scorecard:ScorecardResult",
-              "Thesis scorecard: verdicts and indicators", label="Theses"),
-    ModelSpec("simulator", "Simulator",
+              "Thesis scorecard: verdicts and indicators", label=N_("Theses")),
+    ModelSpec("simulator", N_("Simulator"),
               "flowdesk.sim.model:MarketSimulator", "flowdesk.sim.model:MarketSimulatorResult",
               "How much systematic flows amplify moves, from an agent-based simulator",
               cli="simulate", api=False),

@@ -56,10 +56,14 @@ FLOWS = {
                  "blackout_share": 0.887, "blackout_share_band": {"low": 0.64, "high": 0.90},
                  "reopen": "2024-07-22", "next_close": None},
     "stops": [
-        {"level": 5500.0, "label": "round 500", "distance_pct": 1.85, "side": "above"},
-        {"level": 5425.0, "label": "swing high", "distance_pct": 0.46, "side": "above"},
-        {"level": 5350.0, "label": "round 50", "distance_pct": -0.93, "side": "below"},
-        {"level": 5200.0, "label": "swing low", "distance_pct": -3.7, "side": "below"},
+        {"level": 5500.0, "kind": "round", "label": "round 500", "distance_pct": 1.85,
+         "side": "above"},
+        {"level": 5425.0, "kind": "swing_high", "label": "swing high 2024-05-20",
+         "distance_pct": 0.46, "side": "above"},
+        {"level": 5350.0, "kind": "round", "label": "round 50", "distance_pct": -0.93,
+         "side": "below"},
+        {"level": 5200.0, "kind": "swing_low", "label": "swing low 2024-04-19",
+         "distance_pct": -3.7, "side": "below"},
     ],
 }
 VIX = {"regime": "calm_contango", "vix": 12.3, "vix3m": 14.1, "ratio_vix_vix3m": 0.872,
@@ -98,15 +102,17 @@ def test_levels_pick_the_10bn_trigger_and_the_nearest_stops() -> None:
     trigger = levels["Vol-control sell trigger"]
     # -1.25% in the trigger table is -1.25 in percent of spot.
     assert trigger.value == 5332.5 and abs(trigger.distance_pct + 1.25) < 1e-12
-    assert "10 USD bn" in trigger.detail
+    assert "10 USD bn" in str(trigger.detail)
     assert levels["Nearest stop cluster above"].value == 5425.0
     assert levels["Nearest stop cluster below"].value == 5350.0
     assert levels["Nearest stop cluster below"].distance_pct == -0.93
+    assert str(levels["Nearest stop cluster above"].detail) == "swing high 2024-05-20"
+    assert str(levels["Nearest stop cluster below"].detail) == "round number, step 50"
 
 
 def test_regime_lines_and_the_oldest_input() -> None:
     summary = _summary()
-    lines = dict(summary.regimes)
+    lines = {name: str(line) for name, line in summary.regimes}
     assert lines["Policy"] == ("next FOMC 2024-07-31: cut 10% / hold 89% / hike 0%"
                                " (curve-implied proxy)")
     assert lines["Buybacks"] == ("89% of S&P 500 members in blackout (band 64%-90%);"
@@ -166,3 +172,15 @@ def test_terminal_opens_with_the_desk_summary(tmp_path: Any) -> None:
     (levels,) = [ln for ln in lines if ln.startswith("Levels:")]
     assert "Vol-control sell trigger 5,332 (-1.2%)" in levels
     assert any(ln.startswith("Policy: next FOMC 2024-07-31") for ln in lines)
+
+
+def test_early_dates_with_missing_inputs_read_n_a() -> None:
+    """Before VIX3M (2006) and with no equity aggregate, parts read n/a instead of failing."""
+    vix = {**VIX, "vix3m": None, "ratio_vix_vix3m": float("nan")}
+    flows = {**FLOWS, "cta": {**FLOWS["cta"], "flows": {
+        h: {"by_asset": {}} for h in ("1w", "1m")}}}
+    summary = summary_from_results({"flows": Stub(flows), "vix": Stub(vix)}, ASOF)
+    line = str(dict(summary.regimes)["Volatility"])
+    assert line.startswith("calm contango: VIX 12.3 vs VIX3M n/a (ratio n/a)")
+    assert summary.rows[0].flows[("1w", "down")] == (None, None, None)
+    assert [r.actor for r in summary.rows] == ["CTA global equities", "Vol-control", "Buybacks"]

@@ -84,6 +84,7 @@ def build_report(
     settings: Settings | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     force: bool = False,
+    lang: str | None = None,
 ) -> ReportResult:
     """Build every section for ``asof`` and write the HTML report.
 
@@ -101,6 +102,8 @@ def build_report(
     force
         Write into an existing symlink, FIFO or device at ``out`` instead of
         refusing (:mod:`flowdesk.output_paths`).
+    lang
+        Language of the page (``en``, ``ko``; default English), checked first.
 
     Returns
     -------
@@ -111,20 +114,23 @@ def build_report(
     Raises
     ------
     ConfigError
-        Malformed ``asof`` (named ``--asof``), or an output path that cannot be
-        written (named ``--out``), checked before the sections are built.
+        Malformed ``asof`` (named ``--asof``), an unknown ``lang`` (``--lang``), or
+        an output path that cannot be written (named ``--out``), checked before the
+        sections are built.
     DataError
         If ``asof`` is outside the S&P 500 data, or it is omitted and no S&P 500
         data are available to default it.
     """
     from flowdesk.data.asof import resolve_asof
+    from flowdesk.i18n import check_language
     from flowdesk.report.html import render_html, write_html
 
+    language = check_language(lang)
     asof_ts = resolve_asof(asof, settings=settings, argument="--asof")
     # Check the destination before the (slower) build so a typo fails fast.
     path = _output_path(out, asof_ts, force)
     ctx = ReportContext(asof=asof_ts, settings=settings)
     # Read the registry at call time: tests and the dashboard swap ``SECTIONS``.
     sections = build_sections(ctx, registry.SECTIONS, progress=progress)
-    write_html(render_html(sections, ctx), path, force=force, argument="--out")
+    write_html(render_html(sections, ctx, language), path, force=force, argument="--out")
     return ReportResult(path=path, asof=asof_ts, sections=tuple(sections))

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowdesk.formatting import flow_class, signed, signed_pct
+from flowdesk.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, check_language, translations
 from flowdesk.output_paths import atomic_write
 from flowdesk.results import price_text
 
@@ -37,7 +38,7 @@ __all__ = [
     "write_html",
 ]
 
-REPORT_TITLE = "flowdesk market report"
+REPORT_TITLE = N_("flowdesk market report")
 _SNAPSHOT_PACKAGE = "flowdesk.data.snapshot"
 # JSON is embedded in <script> tags: these escapes keep "</script>" and HTML
 # comment openers in strings from ending the tag (the same set Jinja's tojson uses).
@@ -61,14 +62,17 @@ def _isodate(value: Any) -> str:
     return pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
-@lru_cache(maxsize=1)
-def template_environment() -> jinja2.Environment:
-    """The Jinja2 environment of the report templates, with its filters.
+@lru_cache(maxsize=len(LANGUAGES))
+def template_environment(lang: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
+    """The Jinja2 environment of the report templates in ``lang``, with its filters.
 
     Filters: ``plotly_json`` (a figure as script-safe JSON), ``isodate``
     (``YYYY-MM-DD``) and the number formatters of :mod:`flowdesk.formatting`
     (``signed``, ``signed_pct``, ``flow_class``) with ``points`` (index levels).
-    Autoescaping is on; only ``Section.body_html`` is trusted as HTML.
+    Templates translate with ``_()`` (gettext, :mod:`flowdesk.i18n`; the global
+    ``lang`` is the language code). Autoescaping is on; only
+    ``Section.body_html`` is trusted as HTML. One environment per language, not
+    overlays: overlays share their globals, where the translations live.
     """
     import jinja2
     from markupsafe import Markup
@@ -79,7 +83,13 @@ def template_environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
         lstrip_blocks=False,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["lang"] = check_language(lang)
+    # Plain gettext for Python objects that translate themselves (desk_summary.Phrase):
+    # the template's own _() is bound to the template context.
+    env.globals["translate"] = translations(lang).gettext
     env.filters["plotly_json"] = lambda fig: Markup(figure_json(fig))
     env.filters["isodate"] = _isodate
     env.filters["signed"] = signed
@@ -199,7 +209,8 @@ def _provenance(series_ids: Sequence[str]) -> _Provenance:
     return _Provenance(paragraphs=paragraphs, columns=[header[i] for i in keep], rows=rows)
 
 
-def render_html(sections: Sequence[Section], ctx: ReportContext) -> str:
+def render_html(sections: Sequence[Section], ctx: ReportContext,
+                lang: str = DEFAULT_LANGUAGE) -> str:
     """Render the full report page.
 
     Parameters
@@ -208,6 +219,8 @@ def render_html(sections: Sequence[Section], ctx: ReportContext) -> str:
         Built sections, in page order (unavailable ones render as a notice).
     ctx
         Report context (as-of date, generation time).
+    lang
+        Language of the page's own words (:data:`flowdesk.i18n.LANGUAGES`).
 
     Returns
     -------
@@ -221,8 +234,10 @@ def render_html(sections: Sequence[Section], ctx: ReportContext) -> str:
     from flowdesk.report.desk_summary import desk_summary
 
     series_ids = _input_ids(sections)
-    template = template_environment().get_template("report.html.j2")
+    template = template_environment(check_language(lang)).get_template("report.html.j2")
     return template.render(
+        code_update=Markup("<code>flowdesk data update</code>"),
+        code_list=Markup("<code>flowdesk data list</code>"),
         title=REPORT_TITLE,
         desk=desk_summary(sections, ctx.asof),
         version=__version__,

@@ -97,7 +97,7 @@ def _desk_lines(desk: DeskSummary) -> list[str]:
         + (f" ({signed_pct(lv.distance_pct)})" if lv.distance_pct is not None else "")
         for lv in desk.levels)
     lines = [f"[bold]Levels:[/bold] {escape(levels)}"] if levels else []
-    lines += [f"[bold]{escape(name)}:[/bold] {escape(text)}" for name, text in desk.regimes]
+    lines += [f"[bold]{escape(name)}:[/bold] {escape(str(text))}" for name, text in desk.regimes]
     if desk.oldest is not None and desk.oldest.last is not None:
         mark = " [red]stale[/red]" if desk.oldest.stale else ""
         lines.append(f"[dim]Oldest input: {escape(desk.oldest.series_id)} last "

@@ -23,6 +23,8 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from flowdesk._version import __version__
+from flowdesk.errors import ConfigError
+from flowdesk.i18n import DEFAULT_LANGUAGE, LANGUAGES, check_language
 from flowdesk.models import MODELS
 from flowdesk.web.http import (
     ApiError,
@@ -91,13 +93,14 @@ def find_builder(page: Page) -> SectionBuilder | None:
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    """The report's Jinja environment (same filters) that also finds this package's templates."""
+@lru_cache(maxsize=len(LANGUAGES))
+def _environment(lang: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
+    """The report's Jinja environment in ``lang`` that also finds this package's templates."""
     import jinja2
 
     from flowdesk.report.html import template_environment
 
-    report = template_environment()
+    report = template_environment(lang)
     assert report.loader is not None
     loader = jinja2.ChoiceLoader([jinja2.PackageLoader("flowdesk.web", "templates"), report.loader])
     return report.overlay(loader=loader)
@@ -185,11 +188,41 @@ def _nav(current: Page | None, asof: str | None) -> list[dict[str, Any]]:
     ]
 
 
-def _base_context(current: Page | None, asof: str | None) -> dict[str, Any]:
+#: Cookie that remembers the language picked with ``?lang=``.
+LANG_COOKIE = "flowdesk_lang"
+
+
+def page_language(request: Request) -> str:
+    """The page language: ``?lang=`` if given, else the remembered cookie, else English.
+
+    Raises
+    ------
+    ApiError
+        400 for an unknown ``?lang=`` (a stale cookie just falls back to English).
+    """
+    asked = request.query_params.get("lang")
+    if asked is not None:
+        try:
+            return check_language(asked, argument="lang")
+        except ConfigError as exc:
+            raise ApiError(400, "BadParameter", str(exc)) from None
+    remembered = request.cookies.get(LANG_COOKIE, "")
+    return remembered if remembered in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _languages(lang: str, asof: str | None) -> list[dict[str, Any]]:
+    suffix = f"&asof={asof}" if asof else ""
+    return [{"code": code, "name": name, "href": f"?lang={code}{suffix}", "active": code == lang}
+            for code, name in LANGUAGES.items()]
+
+
+def _base_context(current: Page | None, asof: str | None,
+                  lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
 
     return {
         "version": __version__,
         "nav": _nav(current, asof),
+        "languages": _languages(lang, asof),
         "assets": {name: asset_url(name) for name in ("report.css", "dashboard.css")},
     }
 
@@ -229,14 +262,15 @@ async def _desk_results(request: Request, when: pd.Timestamp) -> dict[str, Any]:
 
 
 def _render_page(page: Page, request: Request, when: pd.Timestamp, explicit: bool,
-                 section: Section | None, desk_results: dict[str, Any] | None = None) -> bytes:
+                 section: Section | None, desk_results: dict[str, Any] | None = None,
+                 lang: str = DEFAULT_LANGUAGE) -> bytes:
     import datetime as dt
 
     from flowdesk.report.desk_summary import summary_from_results
 
     first, last = _bounds(request)
     iso = f"{when:%Y-%m-%d}"
-    context = _base_context(page, iso if explicit else None)
+    context = _base_context(page, iso if explicit else None, lang)
     context.update(
         page=page,
         section=section,
@@ -252,7 +286,7 @@ def _render_page(page: Page, request: Request, when: pd.Timestamp, explicit: boo
         scripts=[asset_url(name) for name in ("plotly.min.js", "report.js")] if _has_charts(
             section) else [],
     )
-    return _environment().get_template("page.html.j2").render(**context).encode("utf-8")
+    return _environment(lang).get_template("page.html.j2").render(**context).encode("utf-8")
 
 
 AsofParam = Annotated[str | None, Query(max_length=10)]
@@ -261,13 +295,14 @@ router = APIRouter(include_in_schema=False)
 
 def _page_route(page: Page) -> Callable[..., Response]:
     async def endpoint(request: Request, asof: AsofParam = None) -> Response:
-        extra = sorted(set(request.query_params) - {"asof"})
+        extra = sorted(set(request.query_params) - {"asof", "lang"})
         if extra:
             raise ApiError(400, "UnknownParameter",
-                           f"unknown query parameter {extra[0][:40]!r}; pages take only asof")
+                           f"unknown query parameter {extra[0][:40]!r}; pages take asof and lang")
+        lang = page_language(request)
         when = await request_asof(request, asof or None)
         explicit = bool(asof)
-        key = ("page", page.path, f"{when:%Y-%m-%d}", explicit)
+        key = ("page", page.path, f"{when:%Y-%m-%d}", explicit, lang)
         entry = peek_body(request, key)
         if entry is None:
             make_section = await _section_maker(page, request, when)
@@ -275,11 +310,16 @@ def _page_route(page: Page) -> Callable[..., Response]:
             desk = await _desk_results(request, when) if page.path == "/" else None
 
             def compute() -> tuple[bytes, str]:
-                html = _render_page(page, request, when, explicit, make_section(), desk)
+                html = _render_page(page, request, when, explicit, make_section(), desk, lang)
                 return html, "text/html; charset=utf-8"
 
             entry = await compute_body(request, key, compute)
-        return respond(request, entry, cache_control="no-cache")
+        response = respond(request, entry, cache_control="no-cache")
+        # The body depends on the language cookie; ?lang= is remembered in it.
+        response.headers["Vary"] = "Cookie"
+        if "lang" in request.query_params:
+            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+        return response
 
     endpoint.__name__ = "page_" + (page.path.strip("/") or "overview")
     return endpoint
