@@ -35,10 +35,10 @@ def test_one_card_per_thesis_with_badge_reasons_and_rows(result: ScorecardResult
     section = theses_section.section_from_result(result, _history())
     assert section.id == "theses" and section.title == "Thesis scorecard" and section.ok
     body = section.body_html
-    cards = re.findall(r'<article class="thesis-card" id="theses-(\w+)" data-verdict="(\w+)"', body)
+    cards = re.findall(r'<details class="thesis-card" id="theses-(\w+)" data-verdict="(\w+)"', body)
     assert cards == [(t.id, t.verdict) for t in result.theses]
     for t in result.theses:
-        card = body.split(f'id="theses-{t.id}"')[1].split("</article>")[0]
+        card = body.split(f'id="theses-{t.id}"')[1].split("</details>")[0]
         assert t.verdict.replace("_", " ") + "</span></h3>" in card
         assert card.count("<li>") == len(t.reasons)
         for v in t.indicators:

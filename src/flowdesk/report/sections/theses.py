@@ -117,12 +117,14 @@ def _card(result: ScorecardResult, t: ThesisResult) -> str:
             f'<div class="table-wrap"><table class="thesis-indicators"><thead><tr>{head}</tr>'
             f"</thead><tbody>{body}</tbody></table></div>"
         )
+    # Collapsed to one line (title, verdict, first reason): open for the evidence.
+    first = html.escape(t.reasons[0]) if t.reasons else ""
     return (
-        f'<article class="thesis-card" id="{ID}-{t.id}" data-verdict="{t.verdict}"'
-        ' style="border-top:1px solid var(--line);padding-top:6px;margin-top:14px">'
-        f"<h3>{t.thesis.number}. {html.escape(t.thesis.title)} {_badge(t.verdict)}</h3>"
+        f'<details class="thesis-card" id="{ID}-{t.id}" data-verdict="{t.verdict}">'
+        f"<summary><h3>{t.thesis.number}. {html.escape(t.thesis.title)} {_badge(t.verdict)}"
+        f'</h3><span class="verdict-line">{first}</span></summary>'
         f"<p><em>Claim:</em> {html.escape(t.thesis.claim)}</p>"
-        f'<ul class="reasons">{reasons}</ul>{table}{_chart(result, t)}</article>'
+        f'<ul class="reasons">{reasons}</ul>{table}{_chart(result, t)}</details>'
     )
 
 

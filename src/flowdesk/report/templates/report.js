@@ -23,6 +23,14 @@
     for (var i = 0; i < nodes.length; i++) { draw(nodes[i]); }
   }
 
+  // A chart drawn inside a closed <details> has no width yet: size it when opened.
+  document.addEventListener("toggle", function (ev) {
+    var box = ev.target;
+    if (!box.open || typeof Plotly === "undefined") { return; }
+    var nodes = box.querySelectorAll("[data-drawn='1']");
+    for (var i = 0; i < nodes.length; i++) { Plotly.Plots.resize(nodes[i]); }
+  }, true);
+
   window.flowdeskDrawFigures = drawAll;
   drawAll(document);
 })();
