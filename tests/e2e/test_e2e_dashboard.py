@@ -160,6 +160,31 @@ _DESK_BOX = """() => {
 }"""
 
 
+def _round_steps(labels: list[str]) -> bool:
+    """Whether numeric tick labels step by 1, 2, 2.5 or 5 times a power of ten.
+
+    ``3650, 4530`` (step 880) and ``0.825, 0.931`` (0.106) are not round;
+    ``2000, 2500`` and ``1.02, 1.04`` are. Non-numeric labels (categories) pass.
+    """
+    from decimal import Decimal, InvalidOperation
+
+    values = []
+    for label in labels:
+        text = label.replace("\u2212", "-").replace(",", "").strip().rstrip("%")
+        try:
+            values.append(Decimal(text))
+        except InvalidOperation:
+            return True
+    steps = {abs(b - a) for a, b in zip(values, values[1:], strict=False)}
+    for step in steps:
+        if step == 0:
+            return False
+        mantissa = step.scaleb(-step.adjusted()).normalize()
+        if mantissa not in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5)):
+            return False
+    return len(steps) == 1
+
+
 def _desk_on_first_screen(page: object) -> dict[str, float]:
     """The desk summary's box at 1400x900: it must end inside the first 900 px."""
     page.set_viewport_size({"width": 1400, "height": 900})
@@ -192,6 +217,14 @@ def test_report_opens_with_the_desk_summary(dashboard: Browser, tab: object,
     _desk_on_first_screen(tab)
     tab.screenshot(path=str(SHOTS / "report-first-screen.png"))
     assert tab.evaluate(_CUT_OFF) == []
+    # Every value axis of every chart steps by a round number (1, 2, 2.5 or 5 x 10^k).
+    axes = tab.evaluate("""() => [...document.querySelectorAll('[data-plotly-figure]')]
+      .flatMap(el => ['ytick', 'y2tick'].map(k =>
+        [el.id + ':' + k, [...el.querySelectorAll('.' + k + ' text')].map(t => t.textContent)]))
+      .filter(([, labels]) => labels.length > 1)""")
+    assert len(axes) > 15
+    odd = {name: labels for name, labels in axes if not _round_steps(labels)}
+    assert odd == {}
     # A narrow window, loaded at that width: tables scroll, charts fit.
     tab.set_viewport_size({"width": 1024, "height": 768})
     tab.goto(path.as_uri(), wait_until="load")

@@ -103,11 +103,16 @@ def apply_layout(
         },
     )
     fig.update_xaxes(type="date", showspikes=True, spikemode="across", spikethickness=1)
+    # Long axis titles and tick labels widen the margin instead of being cut off.
+    fig.update_yaxes(automargin=True)
     if yaxis2_title is None:
         fig.update_yaxes(title_text=yaxis_title)
     else:
         fig.update_yaxes(title_text=yaxis_title, secondary_y=False)
-        fig.update_yaxes(title_text=yaxis2_title, secondary_y=True, showgrid=False)
+        # "auto", not plotly.js's "sync" for overlaid axes: synced ticks land on the
+        # left axis's gridlines and read 3,650 / 4,530 or 0.825 / 0.931.
+        fig.update_yaxes(title_text=yaxis2_title, secondary_y=True, showgrid=False,
+                         tickmode="auto")
     if empty:
         fig.add_annotation(
             text=f"no data published by {asof:%Y-%m-%d}",

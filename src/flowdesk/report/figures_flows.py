@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from flowdesk.errors import ModelError
+from flowdesk.formatting import signed
 from flowdesk.flows.buybacks import BLACKOUT_THRESHOLD, BuybackResult
 from flowdesk.flows.cta import CTAResult
 from flowdesk.flows.cta_signals import HORIZON_LABELS
@@ -49,8 +50,10 @@ FLOW_COLORS = {
     "stops": "#7d3c98",
     "blackout": "#c0392b",
     "open": "#85c1e9",
+    "vol_control_mc": "#5dade2",
+    "cta_mc": "#f5b041",
 }
-_LADDER_HALF_WIDTH = 0.10  # the ladder shows spot +/- 10%; farther levels are listed
+_LADDER_HALF_WIDTH = 0.15  # the ladder shows spot +/- 15%; farther levels are listed
 
 
 def _dual() -> go.Figure:
@@ -133,7 +136,7 @@ def _ladder_levels(result: FlowsDeskResult) -> list[tuple[str, float, str]]:
 def pivot_ladder_figure(result: FlowsDeskResult) -> go.Figure:
     """S&P 500 levels around spot: CTA pivots, stop candidates and vol-control triggers.
 
-    The y axis covers the levels within 10% of spot (at least spot +/- 3%);
+    The y axis covers the levels within 15% of spot (at least spot +/- 3%);
     CTA pivots farther away are listed under the chart. Labels alternate sides
     so that close levels stay readable.
     """
@@ -197,15 +200,18 @@ def scenario_figure(result: FlowsDeskResult) -> go.Figure:
         fig.add_trace(go.Bar(
             x=[f"{h} {t}" for h, t in tapes], y=[b[0] for b in bars], name=f"{name}, tape",
             marker={"color": FLOW_COLORS[key]},
+            text=[signed(b[0]) for b in bars], textposition="outside", cliponaxis=False,
             error_y={"type": "data", "symmetric": False, "array": [b[1] for b in bars],
                      "arrayminus": [b[2] for b in bars]},
             hovertemplate="%{x}: %{y:+,.1f} USD bn (base AUM)<extra>" + name + "</extra>",
         ))
         mc = [flows[h].get("monte_carlo", {}) for h in ("1w", "1m")]
         med = [m.get("q50", {}).get("base") for m in mc]
+        # The Monte-Carlo median gets its own colour and hatching, not a paler tape.
         fig.add_trace(go.Bar(
             x=["1w MC", "1m MC"], y=med, name=f"{name}, MC median",
-            marker={"color": FLOW_COLORS[key], "opacity": 0.45},
+            marker={"color": FLOW_COLORS[f"{key}_mc"], "pattern": {"shape": "/"}},
+            text=[signed(v) for v in med], textposition="outside", cliponaxis=False,
             error_y={"type": "data", "symmetric": False,
                      "array": [m["q95"]["base"] - q for m, q in zip(mc, med, strict=True)],
                      "arrayminus": [q - m["q05"]["base"] for m, q in zip(mc, med, strict=True)]},
@@ -216,6 +222,7 @@ def scenario_figure(result: FlowsDeskResult) -> go.Figure:
     fig.add_trace(go.Bar(
         x=[f"{h} {t}" for h, t in tapes], y=[demand[h] for h, _ in tapes],
         name="Buybacks (calendar)", marker={"color": FLOW_COLORS["buybacks"]},
+        text=[signed(demand[h]) for h, _ in tapes], textposition="outside", cliponaxis=False,
         hovertemplate="%{x}: %{y:+,.1f} USD bn<extra>Buybacks</extra>",
     ))
     apply_layout(fig, title="Projected flows by scenario", asof=result.asof,

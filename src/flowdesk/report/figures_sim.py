@@ -86,14 +86,18 @@ def amplification_figure(result: MarketSimulatorResult, *, asof: pd.Timestamp | 
     t = result.amplification
     fig = go.Figure()
     labels = [str(i) for i in t.index]
+    # Bars start at 1 (no amplification), not 0: a ratio of 1.08 reads as +8%, and
+    # a class that dampens moves hangs below the line.
     for name, stat, color in (("vol_ratio", "realized vol", COLORS["equity"]),
                               ("drawdown_ratio", "max drawdown", COLORS["drawdown"])):
         fig.add_trace(go.Bar(
-            x=labels, y=t[name].to_numpy(), name=stat, marker_color=color,
+            x=labels, y=(t[name] - 1.0).to_numpy(), base=1.0, name=stat, marker_color=color,
+            text=[f"x{v:.2f}" for v in t[name]], textposition="outside",
             error_y={"type": "data", "symmetric": False,
                      "array": (t[f"{name}_ci_high"] - t[name]).to_numpy(),
                      "arrayminus": (t[name] - t[f"{name}_ci_low"]).to_numpy()},
-            hovertemplate=f"{stat}: x%{{y:.3f}}<extra></extra>"))
+            customdata=t[name].to_numpy(),
+            hovertemplate=f"{stat}: x%{{customdata:.3f}}<extra></extra>"))
     fig.add_hline(y=1.0, line={"color": COLORS["threshold"], "dash": "dash", "width": 1})
     apply_layout(fig, title="Amplification by agent class (all on / class off)",
                  asof=_asof(asof), yaxis_title="ratio", empty=t.empty)
