@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 
 from flowdesk.errors import ModelError
-from flowdesk.formatting import signed
 from flowdesk.flows.buybacks import BLACKOUT_THRESHOLD, BuybackResult
 from flowdesk.flows.cta import CTAResult
 from flowdesk.flows.cta_signals import HORIZON_LABELS
 from flowdesk.flows.desk import FlowsDeskResult
 from flowdesk.flows.volcontrol import VolControlResult
+from flowdesk.formatting import signed
 from flowdesk.report.figures import COLORS, apply_layout
 from flowdesk.report.plotting import register_charts
 
