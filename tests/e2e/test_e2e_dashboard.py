@@ -15,6 +15,7 @@ import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import httpx
@@ -175,7 +176,7 @@ def _round_steps(labels: list[str]) -> bool:
             values.append(Decimal(text))
         except InvalidOperation:
             return True
-    steps = {abs(b - a) for a, b in zip(values, values[1:], strict=False)}
+    steps = {abs(b - a) for a, b in pairwise(values)}
     for step in steps:
         if step == 0:
             return False
