@@ -170,3 +170,25 @@ def test_plot_dispatches_on_the_result_type() -> None:
                  VixRegimesResult, MarketSimulatorResult, ReplayResult):
         assert kind in figure.registry, kind.__name__
         assert not hasattr(kind, "plot"), kind.__name__
+
+
+def test_vix_term_curve_today_week_and_month_ago() -> None:
+    """Hand-built sessions: each curve is the last session on or before its date."""
+    from types import SimpleNamespace
+
+    from flowdesk.report.figures_vol import term_curve_figure
+
+    days = pd.to_datetime(["2024-05-14", "2024-06-06", "2024-06-07", "2024-06-14"])
+    daily = pd.DataFrame({"vix9d": [10.0, 11.0, 12.0, 14.0], "vix": [12.0, 13.0, 13.5, 15.0],
+                          "vix3m": [15.0, np.nan, 16.0, 16.5]}, index=days)
+    fig = term_curve_figure(SimpleNamespace(daily=daily, asof=days[-1]))
+    curves = {t.name.split(" (")[0]: (list(t.x), list(t.y)) for t in fig.data}
+    assert curves["today"] == ([9, 30, 93], [14.0, 15.0, 16.5])
+    # 2024-06-14 minus 7 days is 06-07; minus one month is 05-14.
+    assert curves["1 week ago"] == ([9, 30, 93], [12.0, 13.5, 16.0])
+    assert curves["1 month ago"] == ([9, 30, 93], [10.0, 12.0, 15.0])
+    # A tenor missing that day is left out of its curve, not drawn as zero; with
+    # 06-06 as today, a week ago falls back to 05-14 and a month ago (05-06) has no session.
+    fig = term_curve_figure(SimpleNamespace(daily=daily.iloc[:2], asof=days[1]))
+    assert [(t.name.split(" (")[0], list(t.x)) for t in fig.data] == [
+        ("today", [9, 30]), ("1 week ago", [9, 30, 93])]

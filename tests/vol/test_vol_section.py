@@ -26,7 +26,7 @@ def test_section_builds_with_key_numbers_and_dates(covid_section: Section) -> No
     # No put/call percentile before 252 prints: the number is missing, not invented.
     assert numbers["Put/call percentile (history to date)"].value is None
     assert set(s.freshness) == {"VIX", "VIX3M", "VIX9D", "VVIX", "PCR_TOTAL", "SP500"}
-    assert [dom for dom, _ in s.figures] == ["vix-ratio", "vix-forward"]
+    assert [dom for dom, _ in s.figures] == ["vix-curve", "vix-ratio", "vix-forward"]
 
 
 def test_section_renders(covid_section: Section) -> None:
@@ -35,7 +35,7 @@ def test_section_renders(covid_section: Section) -> None:
     assert "<strong>panic inversion</strong>" in page
     assert "Unavailable inputs: pcr_pct" in page
     assert "moving-block" in page and "Methodology" in page
-    assert page.count("data-plotly-figure") == 2
+    assert page.count("data-plotly-figure") == 3
     assert "Hedging inversion" in page and "All sessions" in page
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from flowdesk.report.figures import COLORS, apply_layout
 from flowdesk.report.plotting import register_charts
@@ -24,6 +25,7 @@ __all__ = [
     "REGIME_COLORS",
     "forward_returns_figure",
     "ratio_regime_figure",
+    "term_curve_figure",
 ]
 
 REGIME_COLORS = {
@@ -160,4 +162,50 @@ def forward_returns_figure(result: VixRegimesResult) -> go.Figure:
     return fig
 
 
-register_charts(VixRegimesResult, {"ratio": ratio_regime_figure, "forward": forward_returns_figure})
+#: The VIX-family tenors drawn as a curve: column, label, calendar days to expiry.
+_TENORS = (("vix9d", "VIX9D", 9), ("vix", "VIX", 30), ("vix3m", "VIX3M", 93))
+
+
+def term_curve_figure(result: VixRegimesResult) -> go.Figure:
+    """The VIX term structure as a curve: today, 1 week and 1 month ago (the vixcentral view).
+
+    Each curve is the last session on or before its date (``flowdesk.dates.HORIZONS``)
+    with the 9-day, 30-day and 3-month indices published then; a tenor not yet
+    published (VIX3M before 2006-12, VIX9D before 2011-01) is left out of that curve.
+    """
+    import plotly.graph_objects as go
+
+    from flowdesk.dates import HORIZONS
+
+    daily = result.daily[[c for c, _, _ in _TENORS]].dropna(how="all")
+    fig = go.Figure()
+    if len(daily):
+        last = daily.index[-1]
+        for label, when, colour, dash in (
+            ("today", last, COLORS["vix"], "solid"),
+            ("1 week ago", last - HORIZONS["1w"], COLORS["vix3m"], "dash"),
+            ("1 month ago", last - HORIZONS["1m"], COLORS["threshold"], "dot"),
+        ):
+            rows = daily.loc[:when]
+            if rows.empty:
+                continue
+            row, day = rows.iloc[-1], rows.index[-1]
+            points = [(days, name, float(row[col])) for col, name, days in _TENORS
+                      if pd.notna(row[col])]
+            fig.add_trace(go.Scatter(
+                x=[p[0] for p in points], y=[p[2] for p in points],
+                text=[p[1] for p in points], mode="lines+markers+text",
+                textposition="top center", name=f"{label} ({day:%Y-%m-%d})",
+                line={"color": colour, "dash": dash, "width": 2},
+                hovertemplate="%{text}: %{y:.2f}<extra>" + f"{day:%Y-%m-%d}" + "</extra>"))
+    apply_layout(fig, title="VIX term structure curve", asof=result.asof,
+                 yaxis_title="index points (implied vol, %)", empty=daily.empty)
+    fig.update_xaxes(type="linear", title_text="days to expiry", showspikes=False,
+                     tickvals=[d for _, _, d in _TENORS],
+                     ticktext=[f"{n} ({d}d)" for _, n, d in _TENORS])
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+register_charts(VixRegimesResult, {"curve": term_curve_figure, "ratio": ratio_regime_figure,
+                                   "forward": forward_returns_figure})

@@ -162,7 +162,8 @@ def section_from_result(result: VixRegimesResult) -> Section:
         " x sqrt(252), in percent; changes are differences over 1 week, 1 month and 1 year of"
         " calendar time."
     )
-    charts = {"ratio": figures_vol.ratio_regime_figure(result),
+    charts = {"curve": figures_vol.term_curve_figure(result),
+              "ratio": figures_vol.ratio_regime_figure(result),
               "forward": figures_vol.forward_returns_figure(result)}
     observed = last_obs(result)
     return result_section(ID, result, body_html=_headline(result), figures=charts,
