@@ -27,6 +27,10 @@ from flowdesk.data.earnings import (
 from flowdesk.data.imports import import_series, restore_series
 from flowdesk.data.shadow import builtin_data, overlay, user_key, user_layer
 from flowdesk.data.sources.snapshot import has_snapshot, read_snapshot, snapshot_manifest
+from flowdesk.data.speeches import SPEECHES_ID
+from flowdesk.data.speeches import USER_KEY as SPEECHES_USER_KEY
+from flowdesk.data.speeches import dated_view as speeches_view
+from flowdesk.data.speeches import resolve_table as resolve_speeches
 from flowdesk.data.store import Store, check_series_id
 from flowdesk.data.validate import validate_series
 from flowdesk.dates import DateLike, parse_date, today
@@ -107,8 +111,9 @@ def _merge_base(series_id: str) -> pd.Series | None:
 
 def _published_by(data: pd.Series | pd.DataFrame, spec: SeriesSpec, asof: pd.Timestamp):
     """Keep the observations published on or before ``asof``."""
-    if spec.kind == "table" and spec.frequency == "event":
-        # Calendars are schedules announced ahead of time, not observations.
+    if spec.kind == "table" and spec.frequency == "event" and spec.id != SPEECHES_ID:
+        # Calendars are schedules announced ahead of time, not observations;
+        # a speech, though, is on record only once it has been given.
         return data
     cutoff = asof - pd.Timedelta(days=spec.release_lag_days)
     return data.loc[data.index <= cutoff]
@@ -118,6 +123,9 @@ def _raw(spec: SeriesSpec, store: Store) -> pd.Series | pd.DataFrame:
     if spec.id == EARNINGS_ID:
         # Its own precedence (user import > cache > snapshot), see flowdesk.data.earnings.
         return dated_view(resolve_table(store)[0])
+    if spec.id == SPEECHES_ID:
+        # Same precedence, see flowdesk.data.speeches.
+        return speeches_view(resolve_speeches(store)[0])
     data = builtin_data(spec.id, store, table=spec.kind == "table")
     # A user import (`flowdesk data import`) wins on its dates.
     layer = user_layer(spec.id, store) if spec.kind == "series" else None
@@ -459,7 +467,8 @@ def list_series(*, settings: Settings | None = None) -> pd.DataFrame:
                 pass
         else:
             firsts, lasts = [], []
-            imported = store.entry(USER_KEY) if spec.id == EARNINGS_ID else None
+            table_user = {EARNINGS_ID: USER_KEY, SPEECHES_ID: SPEECHES_USER_KEY}.get(spec.id)
+            imported = store.entry(table_user) if table_user else None
             if imported is not None:
                 # The user's table overrides the others: its coverage is what loads.
                 entry, snap = imported, None
