@@ -42,7 +42,7 @@ import pandas as pd
 from flowdesk.policy.fedwatch import MeetingProbabilities, range_label
 from flowdesk.results import Result
 
-__all__ = ["PolicyMatrix", "matrix_change", "meeting_matrix"]
+__all__ = ["MatrixView", "PolicyMatrix", "matrix_change", "meeting_matrix"]
 
 _SIDE = ["expected_rate", "change_bp", "p_any_cut"]
 
@@ -174,3 +174,67 @@ def matrix_change(now: PolicyMatrix, then: PolicyMatrix) -> pd.DataFrame:
                               - then.side.loc[common, "p_any_cut"])
     out.index.name = "meeting"
     return out
+
+
+@dataclass(frozen=True, eq=False)
+class MatrixView(Result):
+    """One source's matrix now, as of 1 day, 1 week and 1 month before, and the changes.
+
+    Attributes
+    ----------
+    source, label
+        ``"futures"``/``"curve_proxy"`` and its display label.
+    now
+        The matrix on the latest prices.
+    past
+        Look-back label (``"1d"``, ``"1w"``, ``"1m"``) -> matrix, or ``None``.
+    missing
+        Look-back label -> why it is ``None``.
+    """
+
+    source: str
+    label: str
+    now: PolicyMatrix
+    past: dict[str, PolicyMatrix | None]
+    missing: dict[str, str]
+
+    @property
+    def changes(self) -> dict[str, pd.DataFrame]:
+        """Look-back label -> :func:`matrix_change` of ``now`` against it (where available)."""
+        return {k: matrix_change(self.now, m) for k, m in self.past.items() if m is not None}
+
+    def to_frame(self) -> pd.DataFrame:
+        """The current matrix (percent)."""
+        return self.now.to_frame()
+
+    def _payload(self, *, digits: int = 4, **options: Any) -> dict[str, Any]:
+        changes = self.changes
+
+        def change_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            return [{"meeting": pd.Timestamp(d),
+                     **{str(k): round(float(v), 2) for k, v in row.items()}}
+                    for d, row in frame.iterrows()]
+
+        return {
+            "source": self.source,
+            "label": self.label,
+            "now": self.now._payload(digits=digits),
+            "past": {k: None if m is None else m._payload(digits=digits)
+                     for k, m in self.past.items()},
+            "changes_pp": {k: change_rows(v) for k, v in changes.items()},
+            "missing": dict(self.missing),
+        }
+
+    def summary(self) -> str:
+        """The matrix, then its changes against each look-back (pp; expected rate in bp)."""
+        lines = [f"{self.label}: " + self.now.summary()]
+        for key, frame in self.changes.items():
+            then = self.past[key]
+            assert then is not None
+            shown = frame.round(1)
+            shown.index = [f"{d:%Y-%m-%d}" for d in shown.index]
+            lines += ["", f"Change since {key} ago ({then.date:%Y-%m-%d}), pp (expected rate"
+                      " in bp):", shown.to_string() if len(shown) else "no common meeting"]
+        for key, why in self.missing.items():
+            lines.append(f"- {key} ago: {why}")
+        return "\n".join(lines)
