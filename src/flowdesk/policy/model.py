@@ -205,6 +205,10 @@ class FedPolicy:
             ),
             n_boot=self.n_boot, block=min(self.block, 5), seed=self.seed,
         )
+        if window is not None and views.odds is None:
+            # A window the user chose must be attributable; a default one may fail quietly.
+            raise DataError(next((n for n in views.notes if "odds attribution" in n),
+                                 "odds attribution unavailable"))
         notes.extend(views.notes)
         return FedPolicyResult(
             asof=asof_ts,

@@ -63,7 +63,7 @@ LOOKBACKS: dict[str, pd.DateOffset | None] = {
 #: ``date -> meetings priced on date`` (empty when the source has nothing then).
 MeetingsAt = Callable[[pd.Timestamp], Sequence[MeetingProbabilities]]
 
-_COLUMNS = ["next_meeting", "p_cut_next", "yearend_meeting", "p_cut_yearend"]
+_COLUMNS = ["next_meeting", "p_cut_next", "rate_next", "yearend_meeting", "p_cut_yearend"]
 
 
 def lookback_dates(dates: pd.DatetimeIndex, current: Any) -> dict[str, pd.Timestamp | None]:
@@ -92,9 +92,9 @@ def yearend_meeting(date: Any, scheduled: pd.DatetimeIndex) -> pd.Timestamp | No
 def cut_odds(
     meetings: Sequence[MeetingProbabilities], yearend: pd.Timestamp | None
 ) -> dict[str, Any]:
-    """``next_meeting, p_cut_next, yearend_meeting, p_cut_yearend`` from one date's meetings."""
+    """``next_meeting, p_cut_next, rate_next, yearend_meeting, p_cut_yearend`` of one date."""
     if not meetings:
-        return {"next_meeting": pd.NaT, "p_cut_next": np.nan,
+        return {"next_meeting": pd.NaT, "p_cut_next": np.nan, "rate_next": np.nan,
                 "yearend_meeting": yearend if yearend is not None else pd.NaT,
                 "p_cut_yearend": np.nan}
     by_date = {m.date: m for m in meetings}
@@ -102,6 +102,7 @@ def cut_odds(
     return {
         "next_meeting": meetings[0].date,
         "p_cut_next": meetings[0].p_cut,
+        "rate_next": meetings[0].expected_rate,
         "yearend_meeting": yearend if yearend is not None else pd.NaT,
         "p_cut_yearend": ye.p_below if ye is not None else np.nan,
     }
@@ -116,6 +117,7 @@ def cut_odds_history(
     -------
     pandas.DataFrame
         Index ``date``; columns ``next_meeting``, ``p_cut_next`` (0-1),
+        ``rate_next`` (expected rate after the next meeting, %),
         ``yearend_meeting``, ``p_cut_yearend`` (0-1, NaN where unpriced).
     """
     rows = [cut_odds(meetings_at(pd.Timestamp(d)), yearend_meeting(d, scheduled))
@@ -123,7 +125,8 @@ def cut_odds_history(
     frame = pd.DataFrame(rows, index=pd.DatetimeIndex(dates, name="date"), columns=_COLUMNS)
     for col in ("next_meeting", "yearend_meeting"):
         frame[col] = pd.to_datetime(frame[col])
-    return frame.astype({"p_cut_next": "float64", "p_cut_yearend": "float64"})
+    return frame.astype({"p_cut_next": "float64", "rate_next": "float64",
+                         "p_cut_yearend": "float64"})
 
 
 def proxy_error(proxy: pd.DataFrame, futures: pd.DataFrame) -> dict[str, Any]:
@@ -138,13 +141,15 @@ def proxy_error(proxy: pd.DataFrame, futures: pd.DataFrame) -> dict[str, Any]:
     -------
     dict
         ``n`` (dates where both price the same next meeting), ``first``,
-        ``last``, ``mean_pp``, ``mean_abs_pp``, ``max_abs_pp`` (NaN when
-        ``n == 0``) and ``by_date`` (a Series of errors in pp).
+        ``last``, ``mean_pp``, ``mean_abs_pp``, ``max_abs_pp``,
+        ``rate_mean_abs_bp`` (expected rate after the next meeting, bp; all NaN
+        when ``n == 0``) and ``by_date`` (a Series of P(cut) errors in pp).
     """
     both = proxy.join(futures, how="inner", lsuffix="_proxy", rsuffix="_futures")
     same = both["next_meeting_proxy"] == both["next_meeting_futures"]
     both = both.loc[same].dropna(subset=["p_cut_next_proxy", "p_cut_next_futures"])
     err = 100 * (both["p_cut_next_proxy"] - both["p_cut_next_futures"])
+    rate_err = 100 * (both["rate_next_proxy"] - both["rate_next_futures"])
     n = len(err)
     return {
         "n": n,
@@ -153,5 +158,6 @@ def proxy_error(proxy: pd.DataFrame, futures: pd.DataFrame) -> dict[str, Any]:
         "mean_pp": float(err.mean()) if n else np.nan,
         "mean_abs_pp": float(err.abs().mean()) if n else np.nan,
         "max_abs_pp": float(err.abs().max()) if n else np.nan,
+        "rate_mean_abs_bp": float(rate_err.abs().mean()) if n else np.nan,
         "by_date": err.rename("error_pp"),
     }

@@ -146,6 +146,7 @@ class FedPolicyResult(Result):
                 source: [
                     {"date": d, "next_meeting": row["next_meeting"],
                      "p_cut_next": round(float(row["p_cut_next"]), 4),
+                     "rate_next": round(float(row["rate_next"]), 4),
                      "yearend_meeting": row["yearend_meeting"],
                      "p_cut_yearend": round(float(row["p_cut_yearend"]), 4)}
                     for d, row in frame.iterrows()
@@ -205,7 +206,8 @@ class FedPolicyResult(Result):
             e = v.proxy_error
             lines += ["", f"Proxy error against futures, next-meeting P(cut): n={e['n']} date(s),"
                       f" mean {e['mean_pp']:+.1f} pp, mean absolute {e['mean_abs_pp']:.1f} pp,"
-                      f" largest {e['max_abs_pp']:.1f} pp" if e["n"] else
+                      f" largest {e['max_abs_pp']:.1f} pp; expected rate after it: mean absolute"
+                      f" {e['rate_mean_abs_bp']:.1f} bp" if e["n"] else
                       "Proxy error against futures: no date where both price the same meeting"]
         for source, frame in v.odds_history.items():
             lines += ["", odds_history_line(LABELS[source], frame)]
