@@ -113,7 +113,7 @@ def _known(inputs: OddsInputs, date: pd.Timestamp) -> pd.DatetimeIndex:
 
 
 def _proxy_at(inputs: OddsInputs, target: bool = True) -> Callable[..., tuple]:
-    valid = inputs.history.dropna(subset=["delta"])
+    valid = inputs.history.loc[inputs.history.index <= inputs.asof].dropna(subset=["delta"])
 
     def at(date: pd.Timestamp) -> tuple[MeetingProbabilities, ...]:
         row = valid.loc[date]
@@ -135,8 +135,8 @@ def _futures_curve(history: pd.DataFrame, date: pd.Timestamp) -> pd.Series | Non
 
 def _futures_at(inputs: OddsInputs, target: bool = True) -> Callable[..., tuple]:
     assert inputs.futures_history is not None
-    history = inputs.futures_history
-    valid = inputs.history.dropna(subset=["delta"])
+    history = inputs.futures_history.loc[inputs.futures_history.index <= inputs.asof]
+    valid = inputs.history.loc[inputs.history.index <= inputs.asof].dropna(subset=["delta"])
 
     def at(date: pd.Timestamp) -> tuple[MeetingProbabilities, ...]:
         curve = _futures_curve(history, date)
@@ -182,7 +182,8 @@ def build_views(inputs: OddsInputs, *, n_boot: int, block: int, seed: int) -> Po
     """Build every view from ``inputs`` (module docstring)."""
     notes: list[str] = []
     asof = inputs.asof
-    valid = inputs.history.dropna(subset=["delta"])
+    # Rows after asof (a caller's longer history) must not move any view.
+    valid = inputs.history.loc[inputs.history.index <= asof].dropna(subset=["delta"])
     proxy_date = pd.Timestamp(valid.index[-1])
     proxy_view = _view("curve_proxy", inputs.proxy_now, proxy_date, pd.DatetimeIndex(valid.index),
                        _proxy_at(inputs), "")
