@@ -145,7 +145,7 @@ def proxy_error(proxy: pd.DataFrame, futures: pd.DataFrame) -> dict[str, Any]:
         ``rate_mean_abs_bp`` (expected rate after the next meeting, bp; all NaN
         when ``n == 0``) and ``by_date`` (a Series of P(cut) errors in pp).
     """
-    both = proxy.join(futures, how="inner", lsuffix="_proxy", rsuffix="_futures")
+    both = proxy.add_suffix("_proxy").join(futures.add_suffix("_futures"), how="inner")
     same = both["next_meeting_proxy"] == both["next_meeting_futures"]
     both = both.loc[same].dropna(subset=["p_cut_next_proxy", "p_cut_next_futures"])
     err = 100 * (both["p_cut_next_proxy"] - both["p_cut_next_futures"])
