@@ -81,3 +81,12 @@ def test_empty_matrix() -> None:
     m = meeting_matrix([], date="2025-06-10", source="curve_proxy")
     assert m.probabilities.empty and "No meetings" in m.summary()
     assert m.to_dict()["rows"] == []
+
+
+def test_ranges_below_zero_sort_first() -> None:
+    # Near the zero bound the chain may put mass below zero (no bound imposed).
+    zlb = (0.0, 0.25)
+    m = meeting_matrix([MeetingProbabilities(D1, "test", 0.1, -0.05, {-1: .6, 0: .4},
+                                             {-1: .6, 0: .4}, *zlb)],
+                       date="2020-04-01", source="futures")
+    assert list(m.probabilities.columns) == ["-0.25-0.00", "0.00-0.25"]

@@ -32,6 +32,7 @@ dates shifts mass between columns rather than relabelling them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,8 +48,13 @@ __all__ = ["MatrixView", "PolicyMatrix", "matrix_change", "meeting_matrix"]
 _SIDE = ["expected_rate", "change_bp", "p_any_cut"]
 
 
+_LOW = re.compile(r"^(-?[\d.]+)-")
+
+
 def _range_low(label: str) -> float:
-    return float(label.split("-")[0])
+    # Ranges below zero ("-0.25-0.00") exist: no zero bound is imposed.
+    match = _LOW.match(label)
+    return float(match.group(1)) if match else float("nan")
 
 
 @dataclass(frozen=True, eq=False)
