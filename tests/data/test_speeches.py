@@ -193,14 +193,20 @@ def test_missing_file_is_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Pa
 
 
 # ---------------------------------------------------------------- live merge
-def test_merge_updates_by_url_and_keeps_old_rows() -> None:
-    old = pd.DataFrame({"date": ["2025-01-02", "2025-01-03"], "speaker": ["Powell", "Cook"],
-                        "title": ["Old title", "B"], "url": [f"{URL}a.htm", f"{URL}b.htm"]})
-    new = pd.DataFrame({"date": ["2025-01-02", "2025-01-09"], "speaker": ["Powell", "Barr"],
-                        "title": ["New title", "C"], "url": [f"{URL}a.htm", f"{URL}c.htm"]})
+def test_merge_keeps_known_speeches_and_fills_blanks_by_url() -> None:
+    old = pd.DataFrame({"date": ["2025-01-02", "2025-01-03", "2025-01-03"],
+                        "speaker": ["Powell", "", ""], "title": ["Old title", "B", "No url"],
+                        "url": [f"{URL}a.htm", f"{URL}b.htm", ""]})
+    new = pd.DataFrame({"date": ["2025-01-02", "2025-01-03", "2025-01-09", "2025-01-03"],
+                        "speaker": ["Powell", "Cook", "Barr", ""],
+                        "title": ["New title", "B", "C", "No url"],
+                        "url": [f"{URL}a.htm", f"{URL}b.htm", f"{URL}c.htm", ""]})
     merged, revised = merge_fed_speeches(old, new)
+    # a.htm keeps its title (a fact), b.htm gets its missing speaker, c.htm is new,
+    # the url-less row is the same row and is not repeated.
     assert revised == 1
-    assert list(merged["title"]) == ["New title", "B", "C"]
+    assert list(merged["title"]) == ["Old title", "B", "No url", "C"]
+    assert list(merged["speaker"]) == ["Powell", "Cook", "", "Barr"]
 
 
 def test_save_builds_on_the_snapshot_and_user_import_keeps_precedence(small: Path) -> None:
