@@ -110,6 +110,10 @@ def test_coverage_text_covers_and_speech_days(small: Path) -> None:
         "Fed speeches: as listed in your import speeches.csv, 2025-03-01 to 2025-05-31"
         " (8 speeches; thin: 2025-03, 2025-04); outside this range speech days are unknown"
     )
+    assert cal.to_dict() == {
+        "scope": "as listed in your import speeches.csv", "origin": "user",
+        "start": "2025-03-01", "end": "2025-05-31", "speeches": 8,
+        "thin_months": ["2025-03", "2025-04"], "text": cal.coverage_text()}
     assert cal.covers("2025-03-01") and cal.covers("2025-05-31") and cal.covers("2025-04-15")
     assert not cal.covers("2025-02-28") and not cal.covers("2025-06-01")
     assert list(cal.speech_days().strftime("%Y-%m-%d")) == [

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -119,6 +120,18 @@ class SpeechCalendar:
             f" ({n} speech{'es' if n != 1 else ''}{thin}); outside this range speech days"
             " are unknown"
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form of the coverage (not the rows): what a report or the API states."""
+        return {
+            "scope": self.scope,
+            "origin": self.origin,
+            "start": f"{self.start:%Y-%m-%d}",
+            "end": f"{self.end:%Y-%m-%d}",
+            "speeches": len(self.frame),
+            "thin_months": list(self.thin_months),
+            "text": self.coverage_text(),
+        }
 
 
 def calendar_of(table: pd.DataFrame, origin: str, scope: str) -> SpeechCalendar:
