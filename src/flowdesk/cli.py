@@ -339,18 +339,15 @@ def data_update(
 
     from flowdesk.data import update, update_plan
     from flowdesk.data.earnings import EARNINGS_ID
-    from flowdesk.data.futures import FUTURES_ID
-    from flowdesk.data.speeches import SPEECHES_ID
     from flowdesk.errors import ConfigError
 
     settings = _settings()
     if settings.offline:
         raise ConfigError("offline mode: `data update` needs the network (drop --offline)")
-    named = {EARNINGS_ID, SPEECHES_ID, FUTURES_ID}
     wanted = [i.upper() for i in series_ids or []]
     earnings = EARNINGS_ID in wanted
-    others = [i for i in series_ids or [] if i.upper() not in named]
-    plan = update_plan(others or None) if others or not (named & set(wanted)) else []
+    others = [i for i in series_ids or [] if i.upper() != EARNINGS_ID]
+    plan = update_plan(others or None) if others or not earnings else []
     outcomes = []
     with Progress(
         TextColumn("{task.description}"),
@@ -369,16 +366,6 @@ def data_update(
                                 description=f"{EARNINGS_ID}: {ticker}")
 
             outcomes.append(update_earnings_dates(settings=settings, progress=company))
-        if SPEECHES_ID in wanted:
-            from flowdesk.data.speeches_update import update_fed_speeches
-
-            progress.add_task(f"{SPEECHES_ID}: federalreserve.gov", total=None)
-            outcomes.append(update_fed_speeches(settings=settings))
-        if FUTURES_ID in wanted:
-            from flowdesk.data.futures import update_futures
-
-            progress.add_task(f"{FUTURES_ID}: Yahoo ZQ contracts", total=None)
-            outcomes.append(update_futures(settings=settings))
         if plan:
             task = progress.add_task("updating", total=len(plan))
 

@@ -15,18 +15,15 @@ observation date, with ``contract_month`` (``YYYY-MM``) and ``price`` columns.
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from flowdesk.config import Settings, get_settings
+from flowdesk.data.outcomes import UpdateOutcome
 from flowdesk.data.store import MergeOutcome, Store
 from flowdesk.dates import DateLike, parse_date, today
 from flowdesk.errors import DataError, FlowdeskWarning, SourceError
-
-if TYPE_CHECKING:
-    from flowdesk.data.api import UpdateOutcome
 
 __all__ = [
     "FUTURES_ID",
@@ -251,7 +248,6 @@ def update_futures(
         ``updated``/``unchanged`` with the pairs added and revised, or
         ``failed`` with a warning when Yahoo gave nothing (the cache is kept).
     """
-    from flowdesk.data.api import UpdateOutcome
     from flowdesk.data.sources.yahoo import fed_funds_history
 
     wanted = months if months is not None else contract_months()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING
 
-from flowdesk.data.api import UpdateOutcome
+from flowdesk.data.outcomes import UpdateOutcome
 from flowdesk.data.speeches import SPEECHES_ID, save_fed_speeches
 from flowdesk.errors import DataError, FlowdeskWarning, SourceError
 

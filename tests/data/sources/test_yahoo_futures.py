@@ -8,6 +8,7 @@ are read from those files with the csv module, independently of the code.
 from __future__ import annotations
 
 import csv
+import json
 import warnings
 from typing import Any
 
@@ -183,3 +184,42 @@ def test_cli_data_update_ff_futures(
     assert "ZQH27.CBT (no rows)" in err
     assert len([t for t, _ in zq.calls]) == 19
     assert (tmp_path / "cli-cache" / "series" / "FF_FUTURES.parquet").exists()
+
+
+def test_named_only_tables_are_planned_only_when_named() -> None:
+    from flowdesk.data.api import update_plan
+
+    default = {s.id for s in update_plan()}
+    assert not default & {FUTURES_ID, "FED_SPEECHES", "EARNINGS_DATES"}
+    assert "SP500" in default
+    assert [s.id for s in update_plan([FUTURES_ID, "FED_SPEECHES"])] == [FUTURES_ID,
+                                                                          "FED_SPEECHES"]
+
+
+def test_catalog_table_show_list_and_import(
+    zq: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    monkeypatch.setenv("FLOWDESK_CACHE_DIR", str(tmp_path / "cli-cache"))
+    code = main(["data", "show", FUTURES_ID])
+    _, err = capsys.readouterr()
+    assert code == 2 and "live-only" in err and "data update FF_FUTURES" in err
+    path = tmp_path / "zq.csv"
+    path.write_text("date,value\n2026-12-01,96.4\n", encoding="utf-8")
+    code = main(["data", "import", FUTURES_ID, str(path), "--replace"])
+    _, err = capsys.readouterr()
+    assert code == 2 and "is a table and cannot be imported" in err
+    from flowdesk.data.api import update
+
+    monkeypatch.setattr("flowdesk.data.futures.today", lambda: pd.Timestamp("2026-12-08"))
+    with pytest.warns(FlowdeskWarning, match=r"left out .*ZQH27\.CBT"):
+        [outcome] = update([FUTURES_ID])
+    assert (outcome.id, outcome.status) == (FUTURES_ID, "updated")
+    code = main(["data", "show", FUTURES_ID, "--asof", "2026-11-24", "--format", "csv"])
+    out, _ = capsys.readouterr()
+    # Point in time: only the closes dated on or before 2026-11-24 (2 days x 3 contracts).
+    assert code == 0 and out.splitlines()[0] == "date,contract_month,price"
+    assert len(out.splitlines()) == 1 + 6 and "2026-11-24,2027-02,96.63" in out
+    code = main(["data", "list", "--format", "json"])
+    out, _ = capsys.readouterr()
+    row = {r["id"]: r for r in json.loads(out)}[FUTURES_ID]
+    assert (row["first"], row["last"], row["rows"]) == ("2026-11-23", "2026-12-04", 27)
