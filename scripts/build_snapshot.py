@@ -242,7 +242,8 @@ SOURCES: dict[str, Build] = {
     "FED_SPEECHES": Build(
         (_PD + "fed_speeches_board_2025_2026.csv",),
         _speeches,
-        "rows unchanged (missing speaker as empty text); Board members only, partial calendar",
+        "cells stripped of surrounding blanks, missing speaker as empty text; Board members only,"
+        " partial calendar",
     ),
 }
 for _sid in (

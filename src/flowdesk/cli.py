@@ -328,8 +328,10 @@ def data_update(
 ) -> None:
     """Fetch series from FRED, Cboe and Yahoo and merge them into the local cache.
 
-    EARNINGS_DATES (company report dates from SEC EDGAR, one request per company) is
-    refreshed only when named: `flowdesk data update EARNINGS_DATES`.
+    EARNINGS_DATES (company report dates from SEC EDGAR, one request per company),
+    FED_SPEECHES (the Board's speeches feed) and FF_FUTURES (fed funds futures
+    closes from Yahoo, accumulated day by day) are refreshed only when named, e.g.
+    `flowdesk data update FF_FUTURES`.
     """
     from dataclasses import asdict
 

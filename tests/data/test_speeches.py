@@ -110,6 +110,10 @@ def test_coverage_text_covers_and_speech_days(small: Path) -> None:
         "Fed speeches: as listed in your import speeches.csv, 2025-03-01 to 2025-05-31"
         " (8 speeches; thin: 2025-03, 2025-04); outside this range speech days are unknown"
     )
+    assert cal.to_dict() == {
+        "scope": "as listed in your import speeches.csv", "origin": "user",
+        "start": "2025-03-01", "end": "2025-05-31", "speeches": 8,
+        "thin_months": ["2025-03", "2025-04"], "text": cal.coverage_text()}
     assert cal.covers("2025-03-01") and cal.covers("2025-05-31") and cal.covers("2025-04-15")
     assert not cal.covers("2025-02-28") and not cal.covers("2025-06-01")
     assert list(cal.speech_days().strftime("%Y-%m-%d")) == [
@@ -193,14 +197,20 @@ def test_missing_file_is_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Pa
 
 
 # ---------------------------------------------------------------- live merge
-def test_merge_updates_by_url_and_keeps_old_rows() -> None:
-    old = pd.DataFrame({"date": ["2025-01-02", "2025-01-03"], "speaker": ["Powell", "Cook"],
-                        "title": ["Old title", "B"], "url": [f"{URL}a.htm", f"{URL}b.htm"]})
-    new = pd.DataFrame({"date": ["2025-01-02", "2025-01-09"], "speaker": ["Powell", "Barr"],
-                        "title": ["New title", "C"], "url": [f"{URL}a.htm", f"{URL}c.htm"]})
+def test_merge_keeps_known_speeches_and_fills_blanks_by_url() -> None:
+    old = pd.DataFrame({"date": ["2025-01-02", "2025-01-03", "2025-01-03"],
+                        "speaker": ["Powell", "", ""], "title": ["Old title", "B", "No url"],
+                        "url": [f"{URL}a.htm", f"{URL}b.htm", ""]})
+    new = pd.DataFrame({"date": ["2025-01-02", "2025-01-03", "2025-01-09", "2025-01-03"],
+                        "speaker": ["Powell", "Cook", "Barr", ""],
+                        "title": ["New title", "B", "C", "No url"],
+                        "url": [f"{URL}a.htm", f"{URL}b.htm", f"{URL}c.htm", ""]})
     merged, revised = merge_fed_speeches(old, new)
+    # a.htm keeps its title (a fact), b.htm gets its missing speaker, c.htm is new,
+    # the url-less row is the same row and is not repeated.
     assert revised == 1
-    assert list(merged["title"]) == ["New title", "B", "C"]
+    assert list(merged["title"]) == ["Old title", "B", "No url", "C"]
+    assert list(merged["speaker"]) == ["Powell", "Cook", "", "Barr"]
 
 
 def test_save_builds_on_the_snapshot_and_user_import_keeps_precedence(small: Path) -> None:

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -119,6 +120,18 @@ class SpeechCalendar:
             f" ({n} speech{'es' if n != 1 else ''}{thin}); outside this range speech days"
             " are unknown"
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form of the coverage (not the rows): what a report or the API states."""
+        return {
+            "scope": self.scope,
+            "origin": self.origin,
+            "start": f"{self.start:%Y-%m-%d}",
+            "end": f"{self.end:%Y-%m-%d}",
+            "speeches": len(self.frame),
+            "thin_months": list(self.thin_months),
+            "text": self.coverage_text(),
+        }
 
 
 def calendar_of(table: pd.DataFrame, origin: str, scope: str) -> SpeechCalendar:
@@ -242,7 +255,12 @@ def check_speeches_table(
 
 
 def merge_fed_speeches(old: pd.DataFrame | None, new: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Union of two speeches tables; a speech with the same url is updated, never duplicated.
+    """Union of two speeches tables; a speech already known (same url) is never duplicated.
+
+    A speech is a fact: a known row is kept as it is, except that an empty
+    speaker or title is filled in from the new row of the same url (the
+    shipped calendar has a row without speaker). Rows without url are
+    compared whole.
 
     Parameters
     ----------
@@ -252,20 +270,24 @@ def merge_fed_speeches(old: pd.DataFrame | None, new: pd.DataFrame) -> tuple[pd.
     Returns
     -------
     tuple
-        The merged table (sorted by date) and the number of old rows whose
-        date, speaker or title the new rows changed (same url).
+        The merged table (sorted by date) and the number of old rows that had
+        a field filled in.
     """
     new = check_speeches_table(new, f"{SPEECHES_ID} (new rows)", allow_empty=True)
     if old is None:
         return new, 0
-    old = check_speeches_table(old, f"{SPEECHES_ID} (old rows)", allow_empty=True)
-    # A speech page's url identifies it; rows without one are compared whole.
-    fresh_urls = set(new.loc[new["url"] != "", "url"])
-    replaced = old["url"].isin(fresh_urls) & (old["url"] != "")
-    revised = len(old.loc[replaced].merge(new, how="left", indicator=True)
-                  .query("_merge == 'left_only'"))
-    merged = pd.concat([old.loc[~replaced], new], ignore_index=True).drop_duplicates()
-    return merged.sort_values("date", kind="stable").reset_index(drop=True), revised
+    old = check_speeches_table(old, f"{SPEECHES_ID} (old rows)", allow_empty=True).copy()
+    fresh = new.loc[new["url"] != ""].drop_duplicates("url", keep="first").set_index("url")
+    known = (old["url"] != "") & old["url"].isin(fresh.index)
+    filled = pd.Series(False, index=old.index)
+    for column in ("speaker", "title"):
+        donor = old["url"].map(fresh[column]).fillna("")
+        gets = known & (old[column] == "") & (donor != "")
+        old.loc[gets, column] = donor[gets]
+        filled |= gets
+    added = new.loc[~((new["url"] != "") & new["url"].isin(set(old["url"])))]
+    merged = pd.concat([old, added], ignore_index=True).drop_duplicates()
+    return merged.sort_values("date", kind="stable").reset_index(drop=True), int(filled.sum())
 
 
 # ---------------------------------------------------------------- storage form
@@ -383,7 +405,8 @@ def save_fed_speeches(
     Returns
     -------
     MergeOutcome
-        The cache entry, rows added, rows revised (same url, new content) and kept.
+        The cache entry, rows added, rows revised (an empty field filled in)
+        and rows kept.
 
     Raises
     ------
