@@ -135,3 +135,15 @@ def test_cli_window_sets_the_attribution(capsys: pytest.CaptureFixture[str]) -> 
         "2024-03-01", "2024-06-28")
     assert np.isclose(sum(m["n_days"] for m in d["odds_attribution"]["monthly"]),
                       sum(c["n_days"] for c in d["odds_attribution"]["classes"].values()))
+
+
+def test_unusable_cached_curve_falls_back_to_the_proxy_with_a_note() -> None:
+    history = _history("2024-08-20")
+    # The latest close lacks the September contract: the chain cannot price the meeting.
+    history.loc[ASOF, pd.Period("2024-09", "M")] = np.nan
+    history.loc[ASOF, pd.Period("2024-08", "M")] = np.nan
+    r = FedPolicy(n_boot=20).estimate(ASOF, futures_history=history)
+    assert r.source == "curve_proxy"
+    assert any("futures cache curve unusable on 2024-08-20" in n for n in r.notes)
+    d = r.to_dict()
+    assert d["matrix"]["source"] == "curve_proxy"

@@ -172,7 +172,8 @@ class FedPolicy:
             )
         if futures_history is None:
             futures_history = _cached_futures(settings, notes)
-        if futures is None and futures_history is not None:
+        cached = futures is None and futures_history is not None
+        if cached:
             futures = _cached_curve(futures_history, asof_ts)
         fw = None
         if futures is not None:
@@ -183,12 +184,20 @@ class FedPolicy:
                 fw = fedwatch(_check_futures(futures, asof_ts, notes), known,
                               (tgt.low, tgt.high), asof_ts, start_rate=float(current["effr"]))
             except DataError as exc:
-                # A curve read from a file (read_futures_csv) carries its name: say
-                # which file does not cover the meetings, not only what is wrong.
-                source = futures.attrs.get("source") if isinstance(futures, pd.DataFrame) else None
-                if source:
-                    raise DataError(f"{source}: {exc}") from None
-                raise
+                if cached:
+                    # Cached closes are whatever Yahoo had: a gap falls back to the
+                    # proxy with a warning instead of failing the command.
+                    notes.append(f"futures cache curve unusable on {asof_ts:%Y-%m-%d} ({exc});"
+                                 " showing the curve proxy")
+                else:
+                    # A curve read from a file (read_futures_csv) carries its name: say
+                    # which file does not cover the meetings, not only what is wrong.
+                    source = (futures.attrs.get("source")
+                              if isinstance(futures, pd.DataFrame) else None)
+                    if source:
+                        raise DataError(f"{source}: {exc}") from None
+                    raise
+        if fw is not None:
             notes.extend(fw.notes)
         else:
             notes.append(proxy.note)
@@ -303,10 +312,8 @@ def _speech_calendar(settings: Settings | None, notes: list[str]) -> SpeechCalen
 
 
 def _cached_futures(settings: Settings | None, notes: list[str]) -> pd.DataFrame | None:
-    try:
-        from flowdesk.data.futures import load_futures_history
-    except ImportError:
-        return None
+    from flowdesk.data.futures import load_futures_history
+
     try:
         return load_futures_history(settings)
     except DataError as exc:
@@ -316,12 +323,13 @@ def _cached_futures(settings: Settings | None, notes: list[str]) -> pd.DataFrame
 
 def _cached_curve(history: pd.DataFrame, asof: pd.Timestamp) -> pd.DataFrame | None:
     """The cached curve on or within five days before ``asof``, as ``month, price, date``."""
-    known = history.loc[history.index <= asof]
-    if known.empty or (asof - known.index[-1]).days > 5:
+    from flowdesk.data.futures import futures_on
+
+    row = futures_on(history, asof)
+    if row is None or row.empty or (asof - pd.Timestamp(row.name)).days > 5:
         return None
-    row = known.iloc[-1].dropna()
     return pd.DataFrame({"month": [str(m) for m in row.index], "price": row.to_numpy(),
-                         "date": known.index[-1]})
+                         "date": pd.Timestamp(row.name)})
 
 
 def _known_changes(asof: pd.Timestamp, settings: Settings | None) -> dict[pd.Timestamp, float]:

@@ -127,10 +127,12 @@ def _proxy_at(inputs: OddsInputs, target: bool = True) -> Callable[..., tuple]:
 
 def _futures_curve(history: pd.DataFrame, date: pd.Timestamp) -> pd.Series | None:
     """The last dated curve on or before ``date`` within five days, as price by month."""
-    known = history.loc[history.index <= date]
-    if known.empty or (date - known.index[-1]).days > 5:
+    from flowdesk.data.futures import futures_on
+
+    row = futures_on(history, date)
+    if row is None or (date - pd.Timestamp(row.name)).days > 5:
         return None
-    return known.iloc[-1].dropna()
+    return row
 
 
 def _futures_at(inputs: OddsInputs, target: bool = True) -> Callable[..., tuple]:
