@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from flowdesk.errors import ConfigError
 from flowdesk.policy.attribution import (
     gdp_release_dates,
     minutes_release_date,
@@ -141,3 +142,14 @@ def test_largest_moves_name_speakers_and_events() -> None:
     d = r.to_dict()
     assert d["classes"]["speech"]["var_share"] == pytest.approx(400 / 426, abs=1e-4)
     assert d["coverage"] == "Board only" and d["largest_moves"][0]["kinds"] == ["speech"]
+
+
+def test_known_release_dates_replace_the_rule_in_their_month() -> None:
+    # Shutdown-style reschedule: November payrolls on 12-16 instead of the rule's 12-05.
+    releases = pd.DataFrame({"date": ["2025-12-16"], "kind": ["payrolls"]})
+    events = odds_events("2025-11-01", "2025-12-31", [], [], releases=releases)
+    payrolls = set(events.loc[events["kind"] == "payrolls", "date"])
+    assert payrolls == {pd.Timestamp("2025-11-07"), pd.Timestamp("2025-12-16")}
+    with pytest.raises(ConfigError, match="unknown kind"):
+        odds_events("2025-11-01", "2025-12-31", [], [],
+                    releases=pd.DataFrame({"date": ["2025-12-16"], "kind": ["fomc"]}))

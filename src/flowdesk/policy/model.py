@@ -58,6 +58,10 @@ class FedPolicy:
         Years of proxy history kept for charts.
     calendar
         Optional ``date, kind`` event calendar overriding the release rules.
+    releases
+        Optional ``date, kind`` table of known payrolls/CPI/PCE/GDP release
+        dates for the odds attribution: per kind and month they replace the
+        rules (e.g. the October-December 2025 shutdown reschedules).
     """
 
     def __init__(
@@ -70,6 +74,7 @@ class FedPolicy:
         seed: int = 0,
         history_years: int = 5,
         calendar: pd.DataFrame | None = None,
+        releases: pd.DataFrame | None = None,
     ) -> None:
         if allocation not in ("equal", "next"):
             raise ConfigError(f"allocation: expected 'equal' or 'next', got {allocation!r}")
@@ -84,6 +89,7 @@ class FedPolicy:
         self.n_boot, self.block, self.seed = n_boot, block, seed
         self.history_years = history_years
         self.calendar = calendar
+        self.releases = releases
 
     def __repr__(self) -> str:
         return (f"FedPolicy(allocation={self.allocation!r}, attribution_years="
@@ -210,7 +216,7 @@ class FedPolicy:
                 decisions=pd.DatetimeIndex(decisions.index), allocation=self.allocation,
                 proxy_now=proxy.meetings, futures_now=fw, futures_history=futures_history,
                 target_at=lambda day: _range_on(day, asof_ts, tgt, target, settings),
-                speeches=speeches, window=odds_window,
+                speeches=speeches, window=odds_window, releases=self.releases,
             ),
             n_boot=self.n_boot, block=min(self.block, 5), seed=self.seed,
         )

@@ -93,6 +93,7 @@ def odds_events(
     speech_days: Iterable[Any] = (),
     cpi_window: int = 1,
     gdp_window: int = 1,
+    releases: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Events from ``start`` to ``end`` (inclusive): meetings, minutes, releases, speeches.
 
@@ -106,6 +107,10 @@ def odds_events(
         Days with at least one speech by a Fed official.
     cpi_window, gdp_window
         Weekdays either side of the CPI and GDP rule dates also marked.
+    releases
+        Known release dates, columns ``date`` and ``kind`` (``payrolls``,
+        ``cpi``, ``pce``, ``gdp``): for each kind and calendar month in it, its
+        dates replace the rule's (a shutdown's reschedules, a published calendar).
 
     Returns
     -------
@@ -128,9 +133,31 @@ def odds_events(
         "gdp": [d for p in months for d in gdp_release_dates(p.year, p.month, gdp_window)],
         "speech": [pd.Timestamp(d) for d in speech_days],
     }
+    if releases is not None:
+        _replace_releases(kinds, releases)
     rows = {(d.normalize(), kind) for kind, days in kinds.items() for d in days
             if start <= d <= end}
     return pd.DataFrame(sorted(rows), columns=["date", "kind"])
+
+
+def _replace_releases(kinds: dict[str, list[pd.Timestamp]], releases: pd.DataFrame) -> None:
+    """Put the known dates of ``releases`` in place of the rule's, per kind and month."""
+    missing = {"date", "kind"} - set(releases.columns)
+    if missing:
+        raise ConfigError(f"releases: missing column(s) {sorted(missing)}")
+    allowed = CLASS_KINDS["data"]
+    unknown = sorted(set(map(str, releases["kind"])) - set(allowed))
+    if unknown:
+        raise ConfigError(f"releases: unknown kind(s) {unknown}; use {list(allowed)}")
+    try:
+        dates = pd.DatetimeIndex(pd.to_datetime(releases["date"])).normalize()
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"releases: bad dates ({exc})") from None
+    for kind in set(releases["kind"]):
+        known = dates[(releases["kind"] == kind).to_numpy()]
+        months = set(known.to_period("M"))
+        kept = [d for d in kinds[kind] if d.to_period("M") not in months]
+        kinds[kind] = kept + list(known)
 
 
 def _day_positions(dates: pd.DatetimeIndex, days: pd.Series) -> np.ndarray:

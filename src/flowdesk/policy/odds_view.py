@@ -64,6 +64,9 @@ class OddsInputs:
         ``coverage_text``), or ``None`` when unavailable.
     window
         Inclusive attribution window.
+    releases
+        Known release dates replacing the rules (see
+        :func:`~flowdesk.policy.odds_moves.odds_events`), or ``None``.
     """
 
     asof: pd.Timestamp
@@ -77,6 +80,7 @@ class OddsInputs:
     target_at: Callable[[pd.Timestamp], tuple[float, float]]
     speeches: Any
     window: tuple[pd.Timestamp, pd.Timestamp]
+    releases: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -256,7 +260,8 @@ def _attribution(
         speech_days, frame = pd.DatetimeIndex([]), None
         covered = pd.Series(False, index=dates)
         coverage = "no speech calendar available: speech days are unknown on every day"
-    events = odds_events(prior, end, inputs.decisions, inputs.scheduled, speech_days=speech_days)
+    events = odds_events(prior, end, inputs.decisions, inputs.scheduled, speech_days=speech_days,
+                         releases=inputs.releases)
     label = f"{LABELS[source]} P(cut) at the next meeting"
     try:
         return attribute_odds(probability, events, covered, start=start, end=end, series=label,
