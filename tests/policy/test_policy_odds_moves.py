@@ -145,11 +145,25 @@ def test_largest_moves_name_speakers_and_events() -> None:
 
 
 def test_known_release_dates_replace_the_rule_in_their_month() -> None:
-    # Shutdown-style reschedule: November payrolls on 12-16 instead of the rule's 12-05.
-    releases = pd.DataFrame({"date": ["2025-12-16"], "kind": ["payrolls"]})
-    events = odds_events("2025-11-01", "2025-12-31", [], [], releases=releases)
+    # A user's calendar moves the December 2024 payrolls from the rule's 12-06 to 12-13;
+    # November keeps its rule date.
+    releases = pd.DataFrame({"date": ["2024-12-13"], "kind": ["payrolls"]})
+    events = odds_events("2024-11-01", "2024-12-31", [], [], releases=releases)
     payrolls = set(events.loc[events["kind"] == "payrolls", "date"])
-    assert payrolls == {pd.Timestamp("2025-11-07"), pd.Timestamp("2025-12-16")}
+    assert payrolls == {pd.Timestamp("2024-11-01"), pd.Timestamp("2024-12-13")}
     with pytest.raises(ConfigError, match="unknown kind"):
         odds_events("2025-11-01", "2025-12-31", [], [],
                     releases=pd.DataFrame({"date": ["2025-12-16"], "kind": ["fomc"]}))
+
+
+def test_shutdown_reschedules_replace_the_rules() -> None:
+    # Published after the 2025 lapse: BLS moved November payrolls to 12-16 and
+    # November CPI to 12-18 and cancelled October CPI; BEA put September PCE on
+    # 12-05 and the first Q3 GDP estimate on 12-23, with no GDP or PCE release in
+    # October or November.
+    events = odds_events("2025-10-01", "2025-12-31", [], [])
+    by_kind = {k: sorted(f"{d:%Y-%m-%d}" for d in g["date"]) for k, g in events.groupby("kind")}
+    assert by_kind["payrolls"] == ["2025-11-20", "2025-12-16"]
+    assert by_kind["cpi"] == ["2025-10-24", "2025-12-18"]
+    assert by_kind["pce"] == ["2025-12-05"]
+    assert by_kind["gdp"] == ["2025-12-23"]

@@ -40,8 +40,9 @@ Event calendar
     May 30, Jun 27, Jul 31, Aug 29, Sep 26). Rule: every weekday from the last
     Friday through the last weekday of the month (one to five days, about
     2.5 on average). Known misses: releases moved forward by Thanksgiving
-    (2024-11-27) or Christmas (2024-12-20), and the October-November 2025
-    shutdown.
+    (2024-11-27) or Christmas (2024-12-20), and BEA's catch-up after the 2025
+    shutdown beyond December 2025 (the odds attribution takes the published
+    October-December 2025 dates from :data:`KNOWN_RELEASES`).
 ``gdp``
     BEA GDP estimates: advance (about four weeks after the quarter), second and
     third, one of them late in every month, usually on the last Thursday (2025:
@@ -49,7 +50,7 @@ Event calendar
     Apr 30 were Wednesdays). Rule: the last Thursday of the month +/- ``1``
     weekday. Known misses: an advance estimate on the month's last day
     (2025-04-30, which the PCE rule catches), pre-Christmas releases
-    (2024-12-19) and the 2025 shutdown.
+    (2024-12-19) and the 2025 shutdown (see :data:`KNOWN_RELEASES`).
 ``minutes``
     FOMC minutes: published three weeks after each scheduled decision, so the
     Wednesday 21 days after a (Wednesday) decision; unscheduled decisions have
@@ -90,6 +91,7 @@ from flowdesk.results import Result
 
 __all__ = [
     "CLASSES",
+    "KNOWN_RELEASES",
     "AttributionResult",
     "attribute",
     "block_bootstrap_indices",
@@ -133,6 +135,33 @@ def cpi_release_date(year: int, month: int) -> pd.Timestamp:
     """
     ninth = pd.Timestamp(year=year, month=month, day=1) + pd.DateOffset(months=1, days=8)
     return ninth + pd.Timedelta(days=(2 - ninth.weekday()) % 7)
+
+
+#: Releases the rules get wrong because of the 2025 and 2026 funding lapses, per
+#: (kind, month of release): the dates published instead, an empty tuple when
+#: nothing of that kind came out that month. Sources: BLS "Revised news release
+#: dates following the 2025 lapse in appropriations" and its February 2026
+#: reschedule; BEA's post-shutdown schedule (September PCE on 2025-12-05, the
+#: Q3 advance and second GDP estimates cancelled, the initial Q3 estimate on
+#: 2025-12-23). The December 2025 jobs report kept its original 2026-01-09
+#: (the rule says 01-02). BEA's early-2026 catch-up dates are not listed.
+KNOWN_RELEASES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("payrolls", "2025-10"): (),
+    ("payrolls", "2025-11"): ("2025-11-20",),   # September report
+    ("payrolls", "2025-12"): ("2025-12-16",),   # October (payrolls only) and November
+    ("payrolls", "2026-01"): ("2026-01-09",),
+    ("payrolls", "2026-02"): ("2026-02-11",),
+    ("cpi", "2025-10"): ("2025-10-24",),        # September CPI
+    ("cpi", "2025-11"): (),                     # October CPI cancelled
+    ("cpi", "2025-12"): ("2025-12-18",),
+    ("cpi", "2026-02"): ("2026-02-13",),
+    ("pce", "2025-10"): (),
+    ("pce", "2025-11"): (),
+    ("pce", "2025-12"): ("2025-12-05",),        # September Personal Income and Outlays
+    ("gdp", "2025-10"): (),
+    ("gdp", "2025-11"): (),
+    ("gdp", "2025-12"): ("2025-12-23",),
+}
 
 
 def _last_weekday(day: pd.Timestamp, weekday: int) -> pd.Timestamp:

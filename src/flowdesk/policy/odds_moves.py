@@ -17,7 +17,9 @@ priority:
     A scheduled macro release: payrolls, CPI (rule date +/- ``cpi_window``
     weekdays), PCE (last Friday to last weekday of the month), GDP (last
     Thursday +/- ``gdp_window``) -- the rules and their known misses are in
-    :mod:`flowdesk.policy.attribution`.
+    :mod:`flowdesk.policy.attribution`; in the months of the 2025-2026
+    shutdown reschedules the published dates replace the rules
+    (:data:`~flowdesk.policy.attribution.KNOWN_RELEASES`).
 ``speech``
     A Fed official's speech, with no meeting event and no data release.
 ``none``
@@ -54,6 +56,7 @@ import pandas as pd
 
 from flowdesk.errors import ConfigError, DataError
 from flowdesk.policy.attribution import (
+    KNOWN_RELEASES,
     cpi_release_date,
     gdp_release_dates,
     minutes_release_date,
@@ -110,7 +113,9 @@ def odds_events(
     releases
         Known release dates, columns ``date`` and ``kind`` (``payrolls``,
         ``cpi``, ``pce``, ``gdp``): for each kind and calendar month in it, its
-        dates replace the rule's (a shutdown's reschedules, a published calendar).
+        dates replace the rule's (a published calendar). Applied after
+        :data:`~flowdesk.policy.attribution.KNOWN_RELEASES` (the 2025-2026
+        shutdown reschedules), which always applies.
 
     Returns
     -------
@@ -133,15 +138,28 @@ def odds_events(
         "gdp": [d for p in months for d in gdp_release_dates(p.year, p.month, gdp_window)],
         "speech": [pd.Timestamp(d) for d in speech_days],
     }
+    _replace_releases(kinds, {(k, pd.Period(m, "M")): [pd.Timestamp(d) for d in days]
+                              for (k, m), days in KNOWN_RELEASES.items()})
     if releases is not None:
-        _replace_releases(kinds, releases)
+        _replace_releases(kinds, _release_table(releases))
     rows = {(d.normalize(), kind) for kind, days in kinds.items() for d in days
             if start <= d <= end}
     return pd.DataFrame(sorted(rows), columns=["date", "kind"])
 
 
-def _replace_releases(kinds: dict[str, list[pd.Timestamp]], releases: pd.DataFrame) -> None:
-    """Put the known dates of ``releases`` in place of the rule's, per kind and month."""
+def _replace_releases(
+    kinds: dict[str, list[pd.Timestamp]],
+    known: Mapping[tuple[str, pd.Period], list[pd.Timestamp]],
+) -> None:
+    """Put the ``known`` dates of each (kind, month) in place of the rule's."""
+    for kind in {k for k, _ in known}:
+        months = {m for k, m in known if k == kind}
+        kept = [d for d in kinds[kind] if d.to_period("M") not in months]
+        kinds[kind] = kept + [d for (k, _), days in known.items() if k == kind for d in days]
+
+
+def _release_table(releases: pd.DataFrame) -> dict[tuple[str, pd.Period], list[pd.Timestamp]]:
+    """``date, kind`` rows as ``(kind, month) -> dates``, checked."""
     missing = {"date", "kind"} - set(releases.columns)
     if missing:
         raise ConfigError(f"releases: missing column(s) {sorted(missing)}")
@@ -153,11 +171,10 @@ def _replace_releases(kinds: dict[str, list[pd.Timestamp]], releases: pd.DataFra
         dates = pd.DatetimeIndex(pd.to_datetime(releases["date"])).normalize()
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"releases: bad dates ({exc})") from None
-    for kind in set(releases["kind"]):
-        known = dates[(releases["kind"] == kind).to_numpy()]
-        months = set(known.to_period("M"))
-        kept = [d for d in kinds[kind] if d.to_period("M") not in months]
-        kinds[kind] = kept + list(known)
+    out: dict[tuple[str, pd.Period], list[pd.Timestamp]] = {}
+    for kind, day in zip(releases["kind"], dates, strict=True):
+        out.setdefault((str(kind), day.to_period("M")), []).append(day)
+    return out
 
 
 def _day_positions(dates: pd.DatetimeIndex, days: pd.Series) -> np.ndarray:
