@@ -36,7 +36,12 @@ CONVENTIONS = (
     " Attribution: share of the sum of squared daily moves (S&P 500 log returns in %;"
     " daily changes of DGS2 and of the proxy's 3-month expected rate in bp) on FOMC"
     " decision, payrolls, CPI (rule date +/- 1 weekday) and other days, with 95% circular"
-    " block-bootstrap intervals."
+    " block-bootstrap intervals. Matrix: cumulative probability of each target range after"
+    " each meeting; change in bp from the rate entering the first meeting; P(>=1 cut) ="
+    " 1 - prod(1 - p_cut) over the meetings so far (independent meetings, as in CME's tree)."
+    " Odds attribution: share of the sum of squared daily changes of the next-meeting P(cut)"
+    " (pp^2) on meeting (decision, minutes), data (payrolls, CPI, PCE, GDP), speech-only,"
+    " other covered and unknown (outside the speech calendar) days."
 )
 
 
