@@ -12,6 +12,10 @@ look-backs and the history then need dated curves (``futures_history``, the
 live futures cache) and otherwise say they are missing. The proxy's views are
 always computed, so its error against futures can be measured on every date
 both exist.
+
+The odds attribution uses futures when the cache holds at least ``2 * block``
+dated curves inside the window, else the proxy (with a note). A gap in the
+cache puts the whole change across it on the first date after the gap.
 """
 
 from __future__ import annotations
