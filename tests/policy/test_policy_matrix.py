@@ -74,7 +74,8 @@ def test_matrix_change_aligns_meetings_and_ranges() -> None:
     assert d["past"]["1m"] is None and d["missing"]["1m"] == "no prices then"
     assert d["changes_pp"]["1w"][1]["p_any_cut"] == pytest.approx(60.0)
     assert d["now"]["rows"][2]["probabilities"]["4.50-4.75"] == pytest.approx(0.04)
-    assert "Change since 1w ago (2025-06-03)" in view.summary()
+    assert "As of 1w ago (2025-06-03)" in view.summary() and "Change since 1w ago" in (
+        view.summary())
 
 
 def test_empty_matrix() -> None:

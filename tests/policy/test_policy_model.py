@@ -128,6 +128,7 @@ def test_section_and_figures(
                    "fed-cut-odds-history", "fed-odds-attribution"]
     assert 'class="fed-matrix"' in section.body_html
     assert 'class="fed-matrix-change"' in section.body_html
+    assert section.body_html.count('class="fed-matrix-past"') == 3  # 1d, 1w, 1m
     assert 'class="fed-odds"' in section.body_html and "speech days are unknown" in (
         section.body_html)
     assert "not FedWatch" in dict(section.figures)["fed-cut-odds-history"].layout.title.text

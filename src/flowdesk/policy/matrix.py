@@ -239,8 +239,10 @@ class MatrixView(Result):
             assert then is not None
             shown = frame.round(1)
             shown.index = [f"{d:%Y-%m-%d}" for d in shown.index]
-            lines += ["", f"Change since {key} ago ({then.date:%Y-%m-%d}), pp (expected rate"
-                      " in bp):", shown.to_string() if len(shown) else "no common meeting"]
+            lines += ["", f"As of {key} ago ({then.date:%Y-%m-%d}), %:",
+                      then.text_table().to_string(),
+                      f"Change since {key} ago, pp (expected rate in bp):",
+                      shown.to_string() if len(shown) else "no common meeting"]
         for key, why in self.missing.items():
             lines.append(f"- {key} ago: {why}")
         return "\n".join(lines)

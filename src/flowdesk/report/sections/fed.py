@@ -151,6 +151,11 @@ def _matrix_html(result: FedPolicyResult) -> str:
             shown = shown.map(lambda v: f"{v:+.1f}").reset_index(names="Meeting")
             shown = shown.rename(columns={"expected_rate_bp": "Exp. rate (bp)",
                                           "p_any_cut": "P(>=1 cut) (pp)"})
+            past = _table(then.text_table().reset_index(),
+                          f"{view.label}: probability (%) as of {key} ago ({then.date:%Y-%m-%d})",
+                          "fed-matrix-past", index="Meeting")
+            parts.append(f"<details><summary>Matrix {key} ago ({then.date:%Y-%m-%d})</summary>"
+                         f"{past}</details>")
             parts.append(_table(
                 shown, f"{view.label}: change since {key} ago ({then.date:%Y-%m-%d}), pp",
                 "fed-matrix-change", index="Meeting"))
