@@ -142,6 +142,13 @@ def test_malformed_payload_names_the_series(source: BoardSpeechesSource, backend
     assert SPEECHES_ID in str(info.value)
 
 
+def test_a_page_listed_twice_is_one_speech(source: BoardSpeechesSource, backend: Any) -> None:
+    body = b'[{"d":"9/10/2026 1:00:00 PM","t":"New","s":"Governor A B","l":"/x.htm"},' \
+           b'{"d":"9/10/2026 1:00:00 PM","t":"Old","s":"Governor A B","l":"/x.htm"}]'
+    backend.serve_payload(httpx.Response(200, content=body))
+    assert list(source.fetch().frame["title"]) == ["New"]
+
+
 def test_records_that_are_not_speeches_are_skipped(source: BoardSpeechesSource,
                                                    backend: Any) -> None:
     body = b'[{"d":"9/10/2026 1:00:00 PM","t":"x","s":"Governor A B","l":"/x.htm"},' \

@@ -162,7 +162,8 @@ class BoardSpeechesSource:
         if not rows:
             raise SourceError(f"{where}: the feed lists no speeches")
         frame = pd.DataFrame(rows, columns=["date", "speaker", "title", "url"])
-        return check_speeches_table(frame, where)
+        # A page listed twice is one speech; the feed is newest first, keep that entry.
+        return check_speeches_table(frame.drop_duplicates("url", keep="first"), where)
 
     def fetch(self) -> SpeechesFetch:
         """Run the three steps; see :meth:`extract` and :meth:`transform_data` for errors."""
