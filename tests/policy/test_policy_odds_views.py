@@ -147,3 +147,25 @@ def test_unusable_cached_curve_falls_back_to_the_proxy_with_a_note() -> None:
     assert any("futures cache curve unusable on 2024-08-20" in n for n in r.notes)
     d = r.to_dict()
     assert d["matrix"]["source"] == "curve_proxy"
+
+
+def test_cli_futures_file_gives_a_futures_matrix_beside_the_proxy(
+        capsys: pytest.CaptureFixture[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    curve = tmp_path / "ff.csv"
+    rows = "\n".join(f"{m},{p:.8f}" for m, p in zip(
+        ["2024-08", "2024-09", "2024-10", "2024-11", "2024-12"],
+        _curve(pd.Timestamp("2024-09-10"), 0.40), strict=True))
+    curve.write_text("month,price\n" + rows + "\n", encoding="utf-8")
+    code = cli_main(["fed", "--asof", "2024-09-10", "--futures", str(curve), "--format", "json"])
+    d = json.loads(capsys.readouterr().out)
+    assert code == 0 and d["matrix"]["source"] == "futures"
+    # 40 bp priced for September: 60% of -50 bp, 40% of -25 bp; P(>=1 cut) = 1.
+    sep = d["matrix"]["now"]["rows"][0]
+    assert sep["probabilities"]["4.75-5.00"] == pytest.approx(0.6, abs=1e-4)
+    assert sep["p_any_cut"] == pytest.approx(1.0)
+    # One curve: no look-backs from futures, said so; the proxy's matrix is beside it.
+    assert d["matrix"]["past"] == {"1d": None, "1w": None, "1m": None}
+    assert "one futures curve" in d["matrix"]["missing"]["1w"]
+    assert d["proxy_matrix"]["source"] == "curve_proxy"
+    assert d["proxy_error"]["n"] == 1
+    assert d["cut_odds_history"]["futures"][0]["date"] == "2024-09-10"
