@@ -13,6 +13,7 @@ from flowdesk.policy.attribution import (
     payrolls_release_date,
     pce_release_dates,
 )
+from flowdesk.policy.fedwatch import MeetingProbabilities
 from flowdesk.policy.odds_moves import ODDS_CLASSES, attribute_odds, classify_odds_days, odds_events
 
 DECISION = pd.Timestamp("2025-03-19")  # a scheduled (Wednesday) decision
@@ -167,3 +168,32 @@ def test_shutdown_reschedules_replace_the_rules() -> None:
     assert by_kind["cpi"] == ["2025-10-24", "2025-12-18"]
     assert by_kind["pce"] == ["2025-12-05"]
     assert by_kind["gdp"] == ["2025-12-23"]
+
+
+def test_decision_day_change_is_the_same_meetings_not_the_roll() -> None:
+    from flowdesk.policy.odds_history import cut_odds_history
+
+    m1, m2 = pd.Timestamp("2025-10-29"), pd.Timestamp("2025-12-10")
+    target = (4.0, 4.25)
+
+    def meeting(date: pd.Timestamp, p_cut: float) -> MeetingProbabilities:
+        steps = {-1: p_cut, 0: 1 - p_cut}
+        return MeetingProbabilities(date, "test", 4.1, 4.1 - .25 * p_cut, steps, steps, *target)
+
+    views = {  # 10-28: cut at M1 90%, at M2 40%; 10-29 (M1 decided): M2 now 50%.
+        pd.Timestamp("2025-10-27"): (meeting(m1, 0.85), meeting(m2, 0.40)),
+        pd.Timestamp("2025-10-28"): (meeting(m1, 0.90), meeting(m2, 0.40)),
+        pd.Timestamp("2025-10-29"): (meeting(m2, 0.50),),
+        pd.Timestamp("2025-10-30"): (meeting(m2, 0.30),),
+    }
+    odds = cut_odds_history(lambda d: views[d], pd.DatetimeIndex(list(views)),
+                            pd.DatetimeIndex([m1, m2]))
+    assert odds["p_cut_prev_same"].tolist()[1:] == pytest.approx([0.85, 0.40, 0.50])
+    days = pd.DatetimeIndex(list(views))
+    events = odds_events(days[0], days[-1], [m1], [m1])
+    r = attribute_odds(odds["p_cut_next"], events, pd.Series(True, index=days),
+                       start=days[1], end=days[-1], series="test", source="futures",
+                       coverage="all", previous=odds["p_cut_prev_same"], n_boot=20, block=1)
+    # +5 pp, then M2 40% -> 50% = +10 pp on the decision day (not 90% -> 50% = -40),
+    # then -20 pp.
+    assert r.largest["change_pp"].sort_index().tolist() == pytest.approx([5.0, 10.0, -20.0])

@@ -118,11 +118,21 @@ def cut_odds_history(
     pandas.DataFrame
         Index ``date``; columns ``next_meeting``, ``p_cut_next`` (0-1),
         ``rate_next`` (expected rate after the next meeting, %),
-        ``yearend_meeting``, ``p_cut_yearend`` (0-1, NaN where unpriced).
+        ``yearend_meeting``, ``p_cut_yearend`` (0-1, NaN where unpriced) and
+        ``p_cut_prev_same``: on the previous of ``dates``, the cut probability
+        of the meeting that is next on this date (NaN where it was not priced).
     """
-    rows = [cut_odds(meetings_at(pd.Timestamp(d)), yearend_meeting(d, scheduled))
-            for d in dates]
+    rows, previous, before = [], [], None
+    for d in dates:
+        meetings = meetings_at(pd.Timestamp(d))
+        rows.append(cut_odds(meetings, yearend_meeting(d, scheduled)))
+        # The previous date's view of the meeting that is next today: the same-meeting
+        # change, free of the roll to a new meeting on decision days.
+        same = before.get(meetings[0].date) if (before is not None and meetings) else None
+        previous.append(same.p_cut if same is not None else np.nan)
+        before = {m.date: m for m in meetings}
     frame = pd.DataFrame(rows, index=pd.DatetimeIndex(dates, name="date"), columns=_COLUMNS)
+    frame["p_cut_prev_same"] = np.asarray(previous, dtype="float64")
     for col in ("next_meeting", "yearend_meeting"):
         frame[col] = pd.to_datetime(frame[col])
     return frame.astype({"p_cut_next": "float64", "rate_next": "float64",

@@ -31,9 +31,17 @@ priority:
 
 Swing
 -----
-The daily change of the probability in percentage points, ``dp[t] = 100 *
-(p[t] - p[t-1])``. The *swing* of a class is its share of ``sum(dp[t]^2)``,
-the same squared-move share as
+The daily change of the probability of the same meeting, in percentage points:
+``dp[t] = 100 * (p[t] - q[t-1])`` where ``p[t]`` is the cut probability of the
+meeting next at ``t`` and ``q[t-1]`` that meeting's probability on the
+previous observation. The two differ from ``p[t] - p[t-1]`` only on a decision
+day, when the next meeting rolls forward: comparing the new next meeting with
+the one just decided would count the roll as news. Where the previous
+observation did not price the new meeting (beyond the proxy's bill window or
+the futures curve), ``p[t] - p[t-1]`` is used.
+
+The *swing* of a class is its share of ``sum(dp[t]^2)``, the same squared-move
+share as
 :func:`~flowdesk.policy.attribution.variance_shares` (which computes it, with
 the circular block-bootstrap percentile interval): squared moves let the few
 large repricings dominate, which is what "what moved the odds" asks about,
@@ -41,8 +49,6 @@ and keep the numbers comparable with the variance attribution of yields and
 stocks. The share of ``sum(|dp|)`` is reported beside it (no interval), as is
 each class's net change ``sum(dp)``. Compare shares with the share of days.
 
-On a decision day the next meeting rolls to the following one, so that day's
-``dp`` compares two meetings; such days are ``meeting`` days by construction.
 """
 
 from __future__ import annotations
@@ -368,6 +374,7 @@ def attribute_odds(
     source: str,
     coverage: str,
     speeches: pd.DataFrame | None = None,
+    previous: pd.Series | None = None,
     n_largest: int = 10,
     n_boot: int = 1000,
     block: int = 5,
@@ -390,6 +397,10 @@ def attribute_odds(
         Labels: what the probability is, its source, the speech coverage text.
     speeches
         ``date, speaker, title`` of the speeches, for the largest moves.
+    previous
+        On each date, the previous observation's probability of the meeting
+        that is next on that date (module docstring, Swing); NaN or missing
+        dates fall back to the previous value of ``probability``.
     n_largest, n_boot, block, seed
         Moves listed and bootstrap settings (``block`` sessions per block).
 
@@ -400,7 +411,10 @@ def attribute_odds(
     """
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     p = probability.dropna()
-    dp = (100 * p.diff()).loc[start:end].dropna().rename("dp")
+    before = p.shift(1)
+    if previous is not None:
+        before = previous.reindex(p.index).fillna(before)
+    dp = (100 * (p - before)).loc[start:end].dropna().rename("dp")
     if dp.empty:
         raise DataError(f"odds attribution: no daily change of the cut probability between"
                         f" {start:%Y-%m-%d} and {end:%Y-%m-%d}")

@@ -246,13 +246,15 @@ def _attribution(
     source = "curve_proxy"
     if len(in_window) >= 2 * block:
         odds = cut_odds_history(_futures_at(inputs, target=False), fut_days, inputs.scheduled)
-        probability = odds["p_cut_next"]
         source = "futures"
     else:
-        probability = valid["p_cut_next"].loc[prior:end]
+        days = pd.DatetimeIndex(valid.index)
+        odds = cut_odds_history(_proxy_at(inputs, target=False),
+                                days[(days >= prior) & (days <= end)], inputs.scheduled)
         if futures_history is not None and len(in_window):
             notes.append(f"odds attribution: only {len(in_window)} futures date(s) in the"
                          " window; the curve proxy's odds are attributed instead")
+    probability = odds["p_cut_next"]
     cal = inputs.speeches
     dates = pd.DatetimeIndex(probability.dropna().index)
     if cal is not None:
@@ -270,6 +272,7 @@ def _attribution(
     try:
         return attribute_odds(probability, events, covered, start=start, end=end, series=label,
                               source=source, coverage=coverage, speeches=frame,
+                              previous=odds["p_cut_prev_same"],
                               n_boot=n_boot, block=block, seed=seed)
     except DataError as exc:
         notes.append(f"odds attribution unavailable: {exc}")
