@@ -122,10 +122,22 @@ def cut_odds_history(
         ``p_cut_prev_same``: on the previous of ``dates``, the cut probability
         of the meeting that is next on this date (NaN where it was not priced).
     """
+    # The last scheduled meeting of each year, once: yearend_meeting per date, fast.
+    sched = pd.DatetimeIndex(scheduled).sort_values()
+    last_of_year = {int(y): pd.Timestamp(d) for y, d in
+                    pd.Series(sched, index=sched.year).groupby(level=0).max().items()}
+
+    def yearend(day: pd.Timestamp) -> pd.Timestamp | None:
+        for year in (day.year, day.year + 1):
+            last = last_of_year.get(year)
+            if last is not None and last > day:
+                return last
+        return None
+
     rows, previous, before = [], [], None
     for d in dates:
         meetings = meetings_at(pd.Timestamp(d))
-        rows.append(cut_odds(meetings, yearend_meeting(d, scheduled)))
+        rows.append(cut_odds(meetings, yearend(pd.Timestamp(d))))
         # The previous date's view of the meeting that is next today: the same-meeting
         # change, free of the roll to a new meeting on decision days.
         same = before.get(meetings[0].date) if (before is not None and meetings) else None

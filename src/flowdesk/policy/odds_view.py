@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from flowdesk.errors import DataError
@@ -31,7 +32,7 @@ from flowdesk.policy.fedwatch import FedWatchResult, MeetingProbabilities, fedwa
 from flowdesk.policy.matrix import MatrixView, meeting_matrix
 from flowdesk.policy.odds_history import cut_odds_history, lookback_dates, proxy_error
 from flowdesk.policy.odds_moves import OddsAttribution, attribute_odds, odds_events
-from flowdesk.policy.proxy import Allocation, proxy_meetings
+from flowdesk.policy.proxy import BILL_DAYS, Allocation, proxy_meetings
 from flowdesk.policy.target import infer_range
 
 __all__ = ["OddsInputs", "PolicyViews", "build_views"]
@@ -122,13 +123,18 @@ def _known(inputs: OddsInputs, date: pd.Timestamp) -> pd.DatetimeIndex:
 
 def _proxy_at(inputs: OddsInputs, target: bool = True) -> Callable[..., tuple]:
     valid = inputs.history.loc[inputs.history.index <= inputs.asof].dropna(subset=["delta"])
+    sched = inputs.scheduled.sort_values()
+    values = sched.to_numpy()
 
     def at(date: pd.Timestamp) -> tuple[MeetingProbabilities, ...]:
         row = valid.loc[date]
         # Only the look-back matrices need the range in force; the history reads
         # probabilities, which do not depend on the labels.
         rng = inputs.target_at(date) if target else infer_range(float(row["effr"]))
-        return proxy_meetings(row, date, inputs.scheduled, rng, inputs.allocation)
+        # Only the meetings of the bill window matter: hand those over, not all of them.
+        lo, hi = np.searchsorted(values, np.array(
+            [date, date + pd.Timedelta(days=BILL_DAYS)], dtype="datetime64[ns]"), side="right")
+        return proxy_meetings(row, date, sched[lo:hi], rng, inputs.allocation)
 
     return at
 
