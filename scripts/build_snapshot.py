@@ -30,6 +30,8 @@ from flowdesk.data.catalog import CATALOG, SeriesSpec, get_spec
 from flowdesk.data.earnings import dated_view, read_earnings_csv
 from flowdesk.data.formats import parse_series_csv, read_text
 from flowdesk.data.parquet_io import parquet_bytes, sha256_bytes
+from flowdesk.data.speeches import dated_view as speeches_view
+from flowdesk.data.speeches import read_speeches_csv
 from flowdesk.data.validate import validate_series
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,6 +89,11 @@ def _earnings(paths: list[Path], spec: SeriesSpec) -> pd.DataFrame:
     # The package's own strict reader; stored by report date (date32), ticker as
     # a dictionary-encoded string column.
     return dated_view(read_earnings_csv(paths[0]))
+
+
+def _speeches(paths: list[Path], spec: SeriesSpec) -> pd.DataFrame:
+    # The package's strict reader, so the snapshot holds what `data import` accepts.
+    return speeches_view(read_speeches_csv(paths[0]))
 
 
 def _fx(country: str, invert: bool) -> Callable:
@@ -232,6 +239,12 @@ SOURCES: dict[str, Build] = {
         _earnings,
         "rows unchanged; stored by report date, current S&P 500 members only (survivorship)",
     ),
+    "FED_SPEECHES": Build(
+        (_PD + "fed_speeches_board_2025_2026.csv",),
+        _speeches,
+        "cells stripped of surrounding blanks, missing speaker as empty text; Board members only,"
+        " partial calendar",
+    ),
 }
 for _sid in (
     "DFF",
@@ -368,6 +381,11 @@ def _provenance_md(manifest: dict[str, dict]) -> str:
         "public-domain facts (Source: SEC EDGAR). They cover the current S&P 500 members only,",
         "so companies that left the index are missing (survivorship); refresh or import newer",
         "dates with `flowdesk data update`/`flowdesk data import EARNINGS_DATES file.csv`.",
+        "Fed speeches (FED_SPEECHES): dates, speakers, titles and page addresses of speeches by",
+        "Federal Reserve Board members (US government works, public domain). PARTIAL: Board",
+        "members only (no regional Fed presidents) and some thin months; outside its coverage",
+        "speech days are unknown. Refresh or replace it with `flowdesk data update FED_SPEECHES`",
+        "/`flowdesk data import FED_SPEECHES file.csv` (date,speaker,title,url).",
         "The ICE BofA high-yield spread is deliberately not included (ICE forbids reproduction).",
         "",
         "| id | rows | first | last | built from | transformation | origin | license |",

@@ -328,8 +328,10 @@ def data_update(
 ) -> None:
     """Fetch series from FRED, Cboe and Yahoo and merge them into the local cache.
 
-    EARNINGS_DATES (company report dates from SEC EDGAR, one request per company) is
-    refreshed only when named: `flowdesk data update EARNINGS_DATES`.
+    EARNINGS_DATES (company report dates from SEC EDGAR, one request per company),
+    FED_SPEECHES (the Board's speeches feed) and FF_FUTURES (fed funds futures
+    closes from Yahoo, accumulated day by day) are refreshed only when named, e.g.
+    `flowdesk data update FF_FUTURES`.
     """
     from dataclasses import asdict
 
@@ -573,9 +575,24 @@ def fed(
     target_high: Annotated[
         float | None, typer.Option("--target-high", help="Upper bound of today's target range, %.")
     ] = None,
+    window: Annotated[
+        str | None,
+        typer.Option("--window", help="Odds attribution window START:END (YYYY-MM-DD:YYYY-MM-DD;"
+                     " either side may be empty). Default: the 12 months to --asof."),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="Odds attribution window start, YYYY-MM-DD.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="Odds attribution window end, YYYY-MM-DD.")
+    ] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Meeting-by-meeting Fed probabilities: FedWatch from futures, else a labelled curve proxy."""
+    """Fed odds: per-meeting matrix and its changes, cut-odds history, what moved the odds.
+
+    FedWatch (CME method) from futures (--futures, or the futures cache), else a
+    labelled curve proxy.
+    """
     from flowdesk.errors import ConfigError
     from flowdesk.policy.futures_input import read_futures_csv
     from flowdesk.policy.model import FedPolicy
@@ -583,11 +600,29 @@ def fed(
     if (target_low is None) != (target_high is None):
         raise ConfigError("--target-low and --target-high must be given together")
     target = (target_low, target_high) if target_low is not None else None
+    bounds = _window_option(window, start, end)
     curve = read_futures_csv(futures) if futures is not None else None
     result = FedPolicy().estimate(
-        _checked_asof(asof), futures=curve, target=target, settings=_settings()
+        _checked_asof(asof), futures=curve, target=target, settings=_settings(), window=bounds
     )
     _emit(result, fmt)
+
+
+def _window_option(
+    window: str | None, start: str | None, end: str | None
+) -> tuple[str | None, str | None] | None:
+    """``--window START:END`` or ``--start``/``--end`` as ``(start, end)`` (dates checked later)."""
+    from flowdesk.errors import ConfigError
+
+    if window is None:
+        return None if start is None and end is None else (start or None, end or None)
+    if start is not None or end is not None:
+        raise ConfigError("--window: give either --window START:END or --start/--end, not both")
+    parts = window.split(":")
+    if len(parts) != 2 or not any(p.strip() for p in parts):
+        raise ConfigError(f"--window: expected START:END (YYYY-MM-DD:YYYY-MM-DD), got {window!r}")
+    first, last = (p.strip() or None for p in parts)
+    return first, last
 
 
 @app.command("flows")

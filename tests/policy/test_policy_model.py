@@ -123,7 +123,15 @@ def test_section_and_figures(
     section = policy_section.section_from_result(proxy_result)
     assert (section.id, section.title, section.status) == ("fed", "Policy", "ok")
     ids = [i for i, _ in section.figures]
-    assert ids == ["fed-next-meeting", "fed-proxy-history", "fed-variance-shares"]
+    # Issue 17 adds the cut-odds history and the odds attribution.
+    assert ids == ["fed-next-meeting", "fed-proxy-history", "fed-variance-shares",
+                   "fed-cut-odds-history", "fed-odds-attribution"]
+    assert 'class="fed-matrix"' in section.body_html
+    assert 'class="fed-matrix-change"' in section.body_html
+    assert section.body_html.count('class="fed-matrix-past"') == 3  # 1d, 1w, 1m
+    assert 'class="fed-odds"' in section.body_html and "speech days are unknown" in (
+        section.body_html)
+    assert "not FedWatch" in dict(section.figures)["fed-cut-odds-history"].layout.title.text
     titles = [f.layout.title.text for _, f in section.figures]
     assert "curve-implied proxy" in titles[0] and "as of 2024-09-10" in titles[0]
     assert "not FedWatch" in titles[1]

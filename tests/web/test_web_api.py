@@ -88,6 +88,18 @@ def test_vix_and_series_mirror_the_cli(client: httpx.Client,
     assert series["observations"][-1]["date"] <= ASOF
 
 
+def test_fed_api_mirrors_the_cli_and_the_page_shows_the_matrix(
+        client: httpx.Client, capsys: pytest.CaptureFixture[str]) -> None:
+    day = "2024-09-10"
+    fed = _cli_json(["fed", "--asof", day, "--format", "json"], capsys)
+    assert client.get("/api/fed", params={"asof": day}).json() == fed
+    assert {"matrix", "cut_odds_history", "odds_attribution"} <= set(fed)  # type: ignore[arg-type]
+    page = client.get("/fed", params={"asof": day}).text
+    for marker in ('class="fed-matrix"', 'class="fed-matrix-change"', 'class="fed-odds"',
+                   "fed-cut-odds-history", "fed-odds-attribution"):
+        assert marker in page, marker
+
+
 def test_etag_round_trip(client: httpx.Client) -> None:
     first = client.get("/api/vix", params={"asof": ASOF})
     etag = first.headers["etag"]

@@ -23,21 +23,29 @@ from flowdesk.data.earnings import (
     merge_earnings_dates,
     save_earnings_dates,
 )
+from flowdesk.data.futures import FUTURES_ID, futures_on, load_futures_history
+from flowdesk.data.speeches import SPEECHES_ID, SpeechCalendar, load_fed_speeches
 
 __all__ = [
     "CATALOG",
     "EARNINGS_ID",
+    "FUTURES_ID",
+    "SPEECHES_ID",
     "SeriesSpec",
+    "SpeechCalendar",
     "UpdateOutcome",
     "catalog_frame",
     "check_earnings_table",
     "earnings_dates",
     "export_series",
+    "futures_on",
     "get_spec",
     "import_series",
     "latest_asof",
     "list_series",
     "load",
+    "load_fed_speeches",
+    "load_futures_history",
     "merge_earnings_dates",
     "resolve_asof",
     "resolve_spec",

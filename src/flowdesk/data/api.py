@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
@@ -24,9 +23,15 @@ from flowdesk.data.earnings import (
     resolve_table,
     undated_view,
 )
+from flowdesk.data.futures import FUTURES_ID
 from flowdesk.data.imports import import_series, restore_series
+from flowdesk.data.outcomes import UpdateOutcome
 from flowdesk.data.shadow import builtin_data, overlay, user_key, user_layer
 from flowdesk.data.sources.snapshot import has_snapshot, read_snapshot, snapshot_manifest
+from flowdesk.data.speeches import SPEECHES_ID
+from flowdesk.data.speeches import USER_KEY as SPEECHES_USER_KEY
+from flowdesk.data.speeches import dated_view as speeches_view
+from flowdesk.data.speeches import resolve_table as resolve_speeches
 from flowdesk.data.store import Store, check_series_id
 from flowdesk.data.validate import validate_series
 from flowdesk.dates import DateLike, parse_date, today
@@ -107,8 +112,9 @@ def _merge_base(series_id: str) -> pd.Series | None:
 
 def _published_by(data: pd.Series | pd.DataFrame, spec: SeriesSpec, asof: pd.Timestamp):
     """Keep the observations published on or before ``asof``."""
-    if spec.kind == "table" and spec.frequency == "event":
-        # Calendars are schedules announced ahead of time, not observations.
+    if spec.kind == "table" and spec.frequency == "event" and spec.id != SPEECHES_ID:
+        # Calendars are schedules announced ahead of time, not observations;
+        # a speech, though, is on record only once it has been given.
         return data
     cutoff = asof - pd.Timedelta(days=spec.release_lag_days)
     return data.loc[data.index <= cutoff]
@@ -118,6 +124,9 @@ def _raw(spec: SeriesSpec, store: Store) -> pd.Series | pd.DataFrame:
     if spec.id == EARNINGS_ID:
         # Its own precedence (user import > cache > snapshot), see flowdesk.data.earnings.
         return dated_view(resolve_table(store)[0])
+    if spec.id == SPEECHES_ID:
+        # Same precedence, see flowdesk.data.speeches.
+        return speeches_view(resolve_speeches(store)[0])
     data = builtin_data(spec.id, store, table=spec.kind == "table")
     # A user import (`flowdesk data import`) wins on its dates.
     layer = user_layer(spec.id, store) if spec.kind == "series" else None
@@ -210,21 +219,31 @@ def _load_full(
     return data
 
 
-@dataclass(frozen=True)
-class UpdateOutcome:
-    """Result of refreshing one series from its live source."""
+#: Tables with their own updater, refreshed only when named: one request per
+#: company (SEC), or a table rather than a series (speeches, futures curve).
+NAMED_ONLY = (EARNINGS_ID, SPEECHES_ID, FUTURES_ID)
 
-    id: str
-    status: Literal["updated", "unchanged", "failed"]
-    source: str
-    added: int = 0
-    revised: int = 0
-    last: str | None = None
-    message: str = ""
+
+def _update_named(series_id: str, settings: Settings) -> UpdateOutcome:
+    """Run the own updater of a :data:`NAMED_ONLY` table (it warns and reports failures)."""
+    if series_id == SPEECHES_ID:
+        from flowdesk.data.speeches_update import update_fed_speeches
+
+        return update_fed_speeches(settings=settings)
+    if series_id == FUTURES_ID:
+        from flowdesk.data.futures import update_futures
+
+        return update_futures(settings=settings)
+    from flowdesk.data.earnings_update import update_earnings_dates
+
+    return update_earnings_dates(settings=settings)
 
 
 def update_plan(ids: Iterable[str] | None = None) -> list[SeriesSpec]:
     """The live series :func:`update` would fetch for ``ids`` (checked, deduplicated).
+
+    Without ``ids``: every live series except the :data:`NAMED_ONLY` tables,
+    which are planned only when named.
 
     Raises
     ------
@@ -232,11 +251,13 @@ def update_plan(ids: Iterable[str] | None = None) -> list[SeriesSpec]:
         For unknown ids or ids that no live source can refresh.
     """
     if ids is None:
-        return [s for s in CATALOG if s.live]
+        return [s for s in CATALOG if s.live and s.id not in NAMED_ONLY]
     specs: list[SeriesSpec] = []
     for series_id in ids:
         spec = get_spec(series_id)
-        if spec.source == "derived":
+        if spec.id in NAMED_ONLY:
+            specs.append(spec)
+        elif spec.source == "derived":
             specs.extend(get_spec(i) for i in spec.derived_from)
         elif not spec.live:
             # A catalog source like "sec" may name where new rows come from
@@ -271,8 +292,9 @@ def update(
     Parameters
     ----------
     ids
-        Series to refresh (derived ids refresh their inputs); default: every
-        live series in the catalog.
+        Series to refresh (derived ids refresh their inputs; the
+        :data:`NAMED_ONLY` tables run their own updaters); default: every live
+        series in the catalog but those tables.
     settings
         Settings (API keys, cache directory, offline flag).
     on_done
@@ -294,6 +316,11 @@ def update(
     store = _store(settings)
     outcomes: list[UpdateOutcome] = []
     for spec in specs:
+        if spec.id in NAMED_ONLY:
+            outcomes.append(_update_named(spec.id, settings))
+            if on_done is not None:
+                on_done(outcomes[-1])
+            continue
         try:
             result = source_for(spec, settings=settings).fetch(spec)
             merged = store.merge(
@@ -459,7 +486,8 @@ def list_series(*, settings: Settings | None = None) -> pd.DataFrame:
                 pass
         else:
             firsts, lasts = [], []
-            imported = store.entry(USER_KEY) if spec.id == EARNINGS_ID else None
+            table_user = {EARNINGS_ID: USER_KEY, SPEECHES_ID: SPEECHES_USER_KEY}.get(spec.id)
+            imported = store.entry(table_user) if table_user else None
             if imported is not None:
                 # The user's table overrides the others: its coverage is what loads.
                 entry, snap = imported, None

@@ -35,11 +35,14 @@ __all__ = [
 ]
 
 Frequency = Literal["daily", "weekly", "monthly", "quarterly", "annual", "event"]
-SourceName = Literal["fred", "cboe", "yahoo", "sec", "snapshot", "derived", "user"]
+SourceName = Literal[
+    "fred", "cboe", "yahoo", "sec", "fedboard", "snapshot", "derived", "user"
+]
 
-# Sources with a registered fetcher. "sec" (SEC EDGAR filings) names where a
-# table's newer rows come from; it joins this tuple together with its fetcher
-# (flowdesk.data.sources.sec), so until then `data update` does not plan it.
+# Sources with a registered fetcher. "sec" (SEC EDGAR filings) and "fedboard"
+# (the Board's speeches feed) name where a table's newer rows come from; their
+# tables are refreshed only when named (`data update EARNINGS_DATES`,
+# `data update FED_SPEECHES`), so the plan of a plain `data update` skips them.
 _LIVE = ("fred", "cboe", "yahoo")
 
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from flowdesk.data.api import UpdateOutcome
 from flowdesk.data.earnings import EARNINGS_ID, earnings_dates, save_earnings_dates
+from flowdesk.data.outcomes import UpdateOutcome
 from flowdesk.errors import DataError, FlowdeskWarning, SourceError
 
 if TYPE_CHECKING:

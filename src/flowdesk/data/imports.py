@@ -36,6 +36,7 @@ from flowdesk.data.shadow import (
     restore_layer,
     user_key,
 )
+from flowdesk.data.speeches import SPEECHES_ID, import_fed_speeches
 from flowdesk.data.store import Store, StoreEntry, check_series_id
 from flowdesk.data.validate import validate_series
 from flowdesk.errors import DataError
@@ -72,7 +73,8 @@ def import_series(
     data (snapshot and cache); any other id becomes a user series that
     :func:`flowdesk.data.load` can read. ``EARNINGS_DATES`` takes a
     ``ticker,report_date`` file that replaces the table
-    (:func:`flowdesk.data.earnings.import_earnings_dates`).
+    (:func:`flowdesk.data.earnings.import_earnings_dates`); ``FED_SPEECHES`` a
+    ``date,speaker,title,url`` file (:func:`flowdesk.data.speeches.import_fed_speeches`).
 
     Parameters
     ----------
@@ -107,6 +109,8 @@ def import_series(
     key = check_series_id(series_id)
     if key == EARNINGS_ID:
         return import_earnings_dates(path, settings=settings, replace=replace)
+    if key == SPEECHES_ID:
+        return import_fed_speeches(path, settings=settings, replace=replace)
     if key.endswith(USER_SUFFIX):
         raise DataError(f"series id {key}: ids ending in {USER_SUFFIX} are reserved for imports")
     spec = _catalog_spec(key)

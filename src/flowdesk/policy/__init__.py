@@ -6,9 +6,14 @@ futures.
 Modules, one concern each: :mod:`~flowdesk.policy.fedwatch` (pure CME engine),
 :mod:`~flowdesk.policy.futures_input` (reading a user's futures CSV),
 :mod:`~flowdesk.policy.proxy`, :mod:`~flowdesk.policy.target`,
-:mod:`~flowdesk.policy.attribution`, :mod:`~flowdesk.policy.model`
-(:class:`FedPolicy`, which loads data and ties them together) and
-:mod:`~flowdesk.policy.result` (its frozen :class:`FedPolicyResult`).
+:mod:`~flowdesk.policy.attribution` (variance by event day and the release
+rules), :mod:`~flowdesk.policy.matrix` (the per-meeting matrix and its
+changes), :mod:`~flowdesk.policy.odds_history` (cut odds through time, the
+proxy's error), :mod:`~flowdesk.policy.odds_moves` (what moved the odds),
+:mod:`~flowdesk.policy.odds_view` (assembles those views),
+:mod:`~flowdesk.policy.model` (:class:`FedPolicy`, which loads data and ties
+them together) and :mod:`~flowdesk.policy.result` (its frozen
+:class:`FedPolicyResult`).
 """
 
 from __future__ import annotations

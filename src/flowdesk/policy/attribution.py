@@ -31,6 +31,35 @@ Event calendar
     CPI share of days, so compare the ratio of variance share to day share, not
     raw shares. Release dates from a ``calendar`` get no window.
 
+``pce``
+    BEA Personal Income and Outlays (the PCE price index), for the reference
+    month, late in the following month. BEA usually publishes on the last
+    Friday of the month, but in the months of an advance GDP estimate
+    (January, April, July, October) and some others on the month's last
+    weekday, a day or two after the GDP release (2025: Feb 28, Mar 28, Apr 30,
+    May 30, Jun 27, Jul 31, Aug 29, Sep 26). Rule: every weekday from the last
+    Friday through the last weekday of the month (one to five days, about
+    2.5 on average). Known misses: releases moved forward by Thanksgiving
+    (2024-11-27) or Christmas (2024-12-20), and BEA's catch-up after the 2025
+    shutdown beyond December 2025 (the odds attribution takes the published
+    October-December 2025 dates from :data:`KNOWN_RELEASES`).
+``gdp``
+    BEA GDP estimates: advance (about four weeks after the quarter), second and
+    third, one of them late in every month, usually on the last Thursday (2025:
+    Jan 30, Feb 27, Mar 27, May 29, Jun 26, Aug 28, Sep 25; Jul 30 and
+    Apr 30 were Wednesdays). Rule: the last Thursday of the month +/- ``1``
+    weekday. Known misses: an advance estimate on the month's last day
+    (2025-04-30, which the PCE rule catches), pre-Christmas releases
+    (2024-12-19) and the 2025 shutdown (see :data:`KNOWN_RELEASES`).
+``minutes``
+    FOMC minutes: published three weeks after each scheduled decision, so the
+    Wednesday 21 days after a (Wednesday) decision; unscheduled decisions have
+    no minutes.
+
+The ``pce``, ``gdp`` and ``minutes`` rules serve the odds attribution
+(:mod:`flowdesk.policy.odds_moves`); the variance attribution below keeps
+its three kinds.
+
 A DataFrame with columns ``date, kind`` passed as ``calendar`` replaces the
 rules for the kinds it contains. An event on a non-trading day counts on the
 next observation within four days. When kinds collide on one day the priority
@@ -62,13 +91,18 @@ from flowdesk.results import Result
 
 __all__ = [
     "CLASSES",
+    "KNOWN_RELEASES",
     "AttributionResult",
     "attribute",
+    "block_bootstrap_indices",
     "classify_dates",
     "cpi_release_date",
     "event_calendar",
+    "gdp_release_dates",
     "largest_swings",
+    "minutes_release_date",
     "payrolls_release_date",
+    "pce_release_dates",
     "variance_shares",
 ]
 
@@ -101,6 +135,65 @@ def cpi_release_date(year: int, month: int) -> pd.Timestamp:
     """
     ninth = pd.Timestamp(year=year, month=month, day=1) + pd.DateOffset(months=1, days=8)
     return ninth + pd.Timedelta(days=(2 - ninth.weekday()) % 7)
+
+
+#: Releases the rules get wrong because of the 2025 and 2026 funding lapses, per
+#: (kind, month of release): the dates published instead, an empty tuple when
+#: nothing of that kind came out that month. Sources: BLS "Revised news release
+#: dates following the 2025 lapse in appropriations" and its February 2026
+#: reschedule; BEA's post-shutdown schedule (September PCE on 2025-12-05, the
+#: Q3 advance and second GDP estimates cancelled, the initial Q3 estimate on
+#: 2025-12-23). The December 2025 jobs report kept its original 2026-01-09
+#: (the rule says 01-02). BEA's early-2026 catch-up dates are not listed.
+KNOWN_RELEASES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("payrolls", "2025-10"): (),
+    ("payrolls", "2025-11"): ("2025-11-20",),   # September report
+    ("payrolls", "2025-12"): ("2025-12-16",),   # October (payrolls only) and November
+    ("payrolls", "2026-01"): ("2026-01-09",),
+    ("payrolls", "2026-02"): ("2026-02-11",),
+    ("cpi", "2025-10"): ("2025-10-24",),        # September CPI
+    ("cpi", "2025-11"): (),                     # October CPI cancelled
+    ("cpi", "2025-12"): ("2025-12-18",),
+    ("cpi", "2026-02"): ("2026-02-13",),
+    ("pce", "2025-10"): (),
+    ("pce", "2025-11"): (),
+    ("pce", "2025-12"): ("2025-12-05",),        # September Personal Income and Outlays
+    ("gdp", "2025-10"): (),
+    ("gdp", "2025-11"): (),
+    ("gdp", "2025-12"): ("2025-12-23",),
+}
+
+
+def _last_weekday(day: pd.Timestamp, weekday: int) -> pd.Timestamp:
+    """The last ``weekday`` (Monday 0) of ``day``'s month."""
+    end = day + pd.offsets.MonthEnd(0)
+    return end - pd.Timedelta(days=(end.weekday() - weekday) % 7)
+
+
+def pce_release_dates(year: int, month: int) -> pd.DatetimeIndex:
+    """Likely BEA Personal Income and Outlays (PCE) days for reference month ``year-month``.
+
+    The weekdays from the last Friday of the following month through that
+    month's last weekday (module docstring, ``pce``).
+    """
+    following = pd.Timestamp(year=year, month=month, day=1) + pd.DateOffset(months=1)
+    friday = _last_weekday(following, 4)
+    return pd.bdate_range(friday, following + pd.offsets.MonthEnd(0))
+
+
+def gdp_release_dates(year: int, month: int, window: int = 1) -> pd.DatetimeIndex:
+    """Likely BEA GDP estimate days in month ``year-month`` (advance, second or third).
+
+    The last Thursday of the month and the ``window`` weekdays either side of
+    it (module docstring, ``gdp``).
+    """
+    thursday = _last_weekday(pd.Timestamp(year=year, month=month, day=1), 3)
+    return pd.DatetimeIndex([thursday + pd.offsets.BDay(k) for k in range(-window, window + 1)])
+
+
+def minutes_release_date(decision: Any) -> pd.Timestamp:
+    """FOMC minutes release date: 21 days after the decision (a Wednesday for a scheduled one)."""
+    return pd.Timestamp(decision).normalize() + pd.Timedelta(days=21)
 
 
 def event_calendar(
@@ -199,6 +292,23 @@ def classify_dates(dates: pd.DatetimeIndex, events: pd.DataFrame) -> pd.Series:
     return pd.Series(labels, index=dates, name="class")
 
 
+def block_bootstrap_indices(n: int, n_boot: int, block: int, seed: int) -> np.ndarray:
+    """Circular block bootstrap: ``n_boot`` resamples of positions ``0..n-1``.
+
+    Each resample glues blocks of ``block`` consecutive positions (wrapping
+    around the end) from uniform random starts and is cut to length ``n``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer array of shape ``(n_boot, n)``.
+    """
+    rng = np.random.default_rng(seed)
+    n_blocks = -(-n // block)
+    starts = rng.integers(0, n, size=(n_boot, n_blocks))
+    return ((starts[:, :, None] + np.arange(block)) % n).reshape(n_boot, -1)[:, :n]
+
+
 def variance_shares(
     x: pd.Series,
     classes: pd.Series,
@@ -207,6 +317,8 @@ def variance_shares(
     block: int = 10,
     level: float = 0.95,
     seed: int = 0,
+    order: tuple[str, ...] = CLASSES,
+    default: str = "none",
 ) -> pd.DataFrame:
     """Share of ``sum(x^2)`` on each class of days, with block-bootstrap intervals.
 
@@ -218,11 +330,15 @@ def variance_shares(
         Class of each date (:func:`classify_dates`), aligned on ``x``'s index.
     n_boot, block, level, seed
         Bootstrap draws, block length in observations, interval level, seed.
+    order
+        The classes, in the order of the returned rows (default :data:`CLASSES`).
+    default
+        Class of a date of ``x`` missing from ``classes``.
 
     Returns
     -------
     pandas.DataFrame
-        Index :data:`CLASSES`; columns ``n_days``, ``day_share``, ``var_share``,
+        Index ``order``; columns ``n_days``, ``day_share``, ``var_share``,
         ``ci_low``, ``ci_high`` (interval of ``var_share``) and ``ratio``
         (``var_share / day_share``).
 
@@ -237,24 +353,27 @@ def variance_shares(
         raise ConfigError(f"bootstrap: need n_boot >= 1, block >= 1, 0 < level < 1 "
                           f"(got {n_boot}, {block}, {level})")
     x = x.dropna()
-    cls = classes.reindex(x.index).fillna("none").to_numpy()
+    cls = classes.reindex(x.index).fillna(default).to_numpy()
     sq = x.to_numpy(dtype="float64") ** 2
     n = len(sq)
     if n < 2 * block or sq.sum() <= 0:
         raise DataError(f"variance shares of {x.name}: need at least {2 * block} non-zero moves")
-    codes = np.array([CLASSES.index(c) for c in cls])
-    rng = np.random.default_rng(seed)
-    n_blocks = -(-n // block)
-    starts = rng.integers(0, n, size=(n_boot, n_blocks))
-    idx = ((starts[:, :, None] + np.arange(block)) % n).reshape(n_boot, -1)[:, :n]
+    unknown = sorted(set(cls) - set(order))
+    if unknown:
+        raise ConfigError(f"classes: unknown class(es) {unknown}; expected {list(order)}")
+    codes = np.array([order.index(c) for c in cls])
+    idx = block_bootstrap_indices(n, n_boot, block, seed)
     boot_sq, boot_codes = sq[idx], codes[idx]
     boot_total = boot_sq.sum(axis=1)
+    # A resample of only zero moves (a probability pinned at 0 or 1 for weeks) has no
+    # shares to give; it is left out rather than counted as NaN.
+    drawn = boot_total > 0
     alpha = (1 - level) / 2
     rows = {}
-    for k, name in enumerate(CLASSES):
+    for k, name in enumerate(order):
         mask = codes == k
         share = sq[mask].sum() / sq.sum()
-        boot = (boot_sq * (boot_codes == k)).sum(axis=1) / boot_total
+        boot = (boot_sq[drawn] * (boot_codes[drawn] == k)).sum(axis=1) / boot_total[drawn]
         day_share = mask.mean()
         rows[name] = {
             "n_days": int(mask.sum()),

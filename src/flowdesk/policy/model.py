@@ -19,17 +19,19 @@ import numpy as np
 import pandas as pd
 
 from flowdesk.data.api import load
-from flowdesk.dates import DateLike
+from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import ConfigError, DataError
 from flowdesk.policy.attribution import AttributionResult, attribute
 from flowdesk.policy.fedwatch import fedwatch
+from flowdesk.policy.odds_view import OddsInputs, build_views
 from flowdesk.policy.proxy import Allocation, ProxyResult, proxy_history, proxy_meetings
 from flowdesk.policy.result import CONVENTIONS, FedPolicyResult
-from flowdesk.policy.target import target_range
+from flowdesk.policy.target import TargetRange, target_range
 from flowdesk.stats import last_observations
 
 if TYPE_CHECKING:
     from flowdesk.config import Settings
+    from flowdesk.data.speeches import SpeechCalendar
 
 __all__ = ["CONVENTIONS", "FedPolicy", "FedPolicyResult"]
 
@@ -56,6 +58,10 @@ class FedPolicy:
         Years of proxy history kept for charts.
     calendar
         Optional ``date, kind`` event calendar overriding the release rules.
+    releases
+        Optional ``date, kind`` table of known payrolls/CPI/PCE/GDP release
+        dates for the odds attribution: per kind and month they replace the
+        rules (e.g. the October-December 2025 shutdown reschedules).
     """
 
     def __init__(
@@ -68,6 +74,7 @@ class FedPolicy:
         seed: int = 0,
         history_years: int = 5,
         calendar: pd.DataFrame | None = None,
+        releases: pd.DataFrame | None = None,
     ) -> None:
         if allocation not in ("equal", "next"):
             raise ConfigError(f"allocation: expected 'equal' or 'next', got {allocation!r}")
@@ -82,6 +89,7 @@ class FedPolicy:
         self.n_boot, self.block, self.seed = n_boot, block, seed
         self.history_years = history_years
         self.calendar = calendar
+        self.releases = releases
 
     def __repr__(self) -> str:
         return (f"FedPolicy(allocation={self.allocation!r}, attribution_years="
@@ -94,6 +102,9 @@ class FedPolicy:
         futures: pd.DataFrame | None = None,
         target: tuple[float, float] | None = None,
         settings: Settings | None = None,
+        window: tuple[DateLike | None, DateLike | None] | None = None,
+        futures_history: pd.DataFrame | None = None,
+        speeches: SpeechCalendar | None = None,
     ) -> FedPolicyResult:
         """Estimate the policy path from data published by ``asof``.
 
@@ -108,6 +119,17 @@ class FedPolicy:
             Override of today's target range ``(low, high)`` in percent.
         settings
             Settings (cache directory).
+        window
+            ``(start, end)`` of the odds attribution, inclusive; either may be
+            ``None`` (default: the 12 months to ``asof``). ``end`` may not be
+            after ``asof``.
+        futures_history
+            Dated futures curves (index price date, columns contract months,
+            values prices) for the look-backs, the history and the attribution;
+            default: the live futures cache, when there is one.
+        speeches
+            Fed speech calendar; default: the one in effect
+            (:func:`flowdesk.data.speeches.load_fed_speeches`).
 
         Raises
         ------
@@ -120,6 +142,7 @@ class FedPolicy:
         from flowdesk.data.asof import resolve_asof
 
         asof_ts = resolve_asof(asof, settings=settings)
+        odds_window = attribution_window(window, asof_ts)
         notes: list[str] = []
         tgt = target_range(asof_ts, override=target, settings=settings)
         if tgt.note:
@@ -153,6 +176,11 @@ class FedPolicy:
                 + (f" and the meeting(s) of {', '.join(f'{d:%Y-%m-%d}' for d in passed)}"
                    " since then are not reflected" if len(passed) else "")
             )
+        if futures_history is None:
+            futures_history = _cached_futures(settings, notes)
+        cached = futures is None and futures_history is not None
+        if cached:
+            futures = _cached_curve(futures_history, asof_ts)
         fw = None
         if futures is not None:
             # Past unscheduled decisions still make their month unclean; future ones
@@ -162,16 +190,41 @@ class FedPolicy:
                 fw = fedwatch(_check_futures(futures, asof_ts, notes), known,
                               (tgt.low, tgt.high), asof_ts, start_rate=float(current["effr"]))
             except DataError as exc:
-                # A curve read from a file (read_futures_csv) carries its name: say
-                # which file does not cover the meetings, not only what is wrong.
-                source = futures.attrs.get("source") if isinstance(futures, pd.DataFrame) else None
-                if source:
-                    raise DataError(f"{source}: {exc}") from None
-                raise
+                if cached:
+                    # Cached closes are whatever Yahoo had: a gap falls back to the
+                    # proxy with a warning instead of failing the command.
+                    notes.append(f"futures cache curve unusable on {asof_ts:%Y-%m-%d} ({exc});"
+                                 " showing the curve proxy")
+                else:
+                    # A curve read from a file (read_futures_csv) carries its name: say
+                    # which file does not cover the meetings, not only what is wrong.
+                    source = (futures.attrs.get("source")
+                              if isinstance(futures, pd.DataFrame) else None)
+                    if source:
+                        raise DataError(f"{source}: {exc}") from None
+                    raise
+        if fw is not None:
             notes.extend(fw.notes)
         else:
             notes.append(proxy.note)
         attribution = self._attribution(data, history, decisions.index, asof_ts, notes)
+        if speeches is None:
+            speeches = _speech_calendar(settings, notes)
+        views = build_views(
+            OddsInputs(
+                asof=asof_ts, history=history, scheduled=scheduled,
+                decisions=pd.DatetimeIndex(decisions.index), allocation=self.allocation,
+                proxy_now=proxy.meetings, futures_now=fw, futures_history=futures_history,
+                target_at=lambda day: _range_on(day, asof_ts, tgt, target, settings),
+                speeches=speeches, window=odds_window, releases=self.releases,
+            ),
+            n_boot=self.n_boot, block=min(self.block, 5), seed=self.seed,
+        )
+        if window is not None and views.odds is None:
+            # A window the user chose must be attributable; a default one may fail quietly.
+            raise DataError(next((n for n in views.notes if "odds attribution" in n),
+                                 "odds attribution unavailable"))
+        notes.extend(views.notes)
         return FedPolicyResult(
             asof=asof_ts,
             source="futures" if fw is not None else "curve_proxy",
@@ -183,6 +236,7 @@ class FedPolicy:
             notes=tuple(notes),
             last_obs=last_observations(data),
             history_years=self.history_years,
+            views=views,
         )
 
     def _attribution(
@@ -214,6 +268,74 @@ class FedPolicy:
             change = 100 * history[column].diff()
             result.swings[f"{column}_pp"] = change.reindex(result.swings.index)
         return result
+
+
+def attribution_window(
+    window: tuple[DateLike | None, DateLike | None] | None, asof: pd.Timestamp
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The odds attribution window: ``(start, end)`` inclusive, default the 12 months to ``asof``.
+
+    Raises
+    ------
+    ConfigError
+        A bad date, ``start`` after ``end``, or ``end`` after ``asof`` (the
+        attribution uses only data known at ``asof``).
+    """
+    start, end = (None, None) if window is None else window
+    start_ts = parse_date(start, "--start", supported=True)
+    end_ts = parse_date(end, "--end", supported=True)
+    end_ts = asof if end_ts is None else end_ts
+    if end_ts > asof:
+        raise ConfigError(f"--end: {end_ts:%Y-%m-%d} is after asof {asof:%Y-%m-%d}; the"
+                          " attribution uses only data known at asof")
+    if start_ts is None:
+        start_ts = end_ts - pd.DateOffset(months=12) + pd.Timedelta(days=1)
+    if start_ts > end_ts:
+        raise ConfigError(f"--start: {start_ts:%Y-%m-%d} is after the window end"
+                          f" {end_ts:%Y-%m-%d}")
+    return start_ts, end_ts
+
+
+def _range_on(
+    day: pd.Timestamp, asof: pd.Timestamp, today: TargetRange,
+    override: tuple[float, float] | None, settings: Settings | None,
+) -> tuple[float, float]:
+    # An override describes asof only; earlier dates get the range then in force.
+    if day >= asof or (override is None and day >= (today.obs_date or asof)):
+        return today.low, today.high
+    found = target_range(day, settings=settings)
+    return found.low, found.high
+
+
+def _speech_calendar(settings: Settings | None, notes: list[str]) -> SpeechCalendar | None:
+    from flowdesk.data.speeches import load_fed_speeches
+
+    try:
+        return load_fed_speeches(settings)
+    except DataError as exc:
+        notes.append(f"speech calendar unavailable ({exc}); speech days are unknown")
+        return None
+
+
+def _cached_futures(settings: Settings | None, notes: list[str]) -> pd.DataFrame | None:
+    from flowdesk.data.futures import load_futures_history
+
+    try:
+        return load_futures_history(settings)
+    except DataError as exc:
+        notes.append(f"futures cache unreadable ({exc}); using the curve proxy")
+        return None
+
+
+def _cached_curve(history: pd.DataFrame, asof: pd.Timestamp) -> pd.DataFrame | None:
+    """The cached curve on or within five days before ``asof``, as ``month, price, date``."""
+    from flowdesk.data.futures import futures_on
+
+    row = futures_on(history, asof)
+    if row is None or row.empty or (asof - pd.Timestamp(row.name)).days > 5:
+        return None
+    return pd.DataFrame({"month": [str(m) for m in row.index], "price": row.to_numpy(),
+                         "date": pd.Timestamp(row.name)})
 
 
 def _known_changes(asof: pd.Timestamp, settings: Settings | None) -> dict[pd.Timestamp, float]:

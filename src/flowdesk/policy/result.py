@@ -15,6 +15,7 @@ import pandas as pd
 
 from flowdesk.policy.attribution import AttributionResult
 from flowdesk.policy.fedwatch import FedWatchResult, MeetingProbabilities, percent_text
+from flowdesk.policy.odds_view import PolicyViews
 from flowdesk.policy.proxy import ProxyResult
 from flowdesk.policy.target import TargetRange
 from flowdesk.results import Result, notes_lines
@@ -35,7 +36,12 @@ CONVENTIONS = (
     " Attribution: share of the sum of squared daily moves (S&P 500 log returns in %;"
     " daily changes of DGS2 and of the proxy's 3-month expected rate in bp) on FOMC"
     " decision, payrolls, CPI (rule date +/- 1 weekday) and other days, with 95% circular"
-    " block-bootstrap intervals."
+    " block-bootstrap intervals. Matrix: cumulative probability of each target range after"
+    " each meeting; change in bp from the rate entering the first meeting; P(>=1 cut) ="
+    " 1 - prod(1 - p_cut) over the meetings so far (independent meetings, as in CME's tree)."
+    " Odds attribution: share of the sum of squared daily changes of the next-meeting P(cut)"
+    " (pp^2) on meeting (decision, minutes), data (payrolls, CPI, PCE, GDP), speech-only,"
+    " other covered and unknown (outside the speech calendar) days."
 )
 
 
@@ -65,6 +71,10 @@ class FedPolicyResult(Result):
         Input id -> date of its last observation used.
     history_years
         Years of proxy history kept for charts.
+    views
+        The per-meeting matrix with its 1d/1w/1m look-backs, the cut-odds
+        history, the proxy's error against futures and the odds attribution
+        (:mod:`flowdesk.policy.odds_view`).
     """
 
     asof: pd.Timestamp
@@ -77,6 +87,7 @@ class FedPolicyResult(Result):
     notes: tuple[str, ...] = ()
     last_obs: Mapping[str, pd.Timestamp | None] = field(default_factory=dict)
     history_years: int = 5
+    views: PolicyViews | None = None
 
     @property
     def label(self) -> str:
@@ -119,8 +130,36 @@ class FedPolicyResult(Result):
             "conventions": CONVENTIONS,
             "proxy": self.proxy._payload(),
             "attribution": None if self.attribution is None else self.attribution._payload(),
+            **self._views_payload(),
             "notes": list(self.notes),
             "last_obs": dict(self.last_obs),
+        }
+
+    def _views_payload(self) -> dict[str, Any]:
+        v = self.views
+        if v is None:
+            return {"matrix": None, "proxy_matrix": None, "cut_odds_history": {},
+                    "proxy_error": None, "odds_attribution": None}
+        error = None
+        if v.proxy_error is not None:
+            error = {k: val for k, val in v.proxy_error.items() if k != "by_date"}
+            error["unit"] = "pp, proxy minus futures P(cut) at the next meeting"
+        return {
+            "matrix": v.matrix._payload(),
+            "proxy_matrix": None if v.proxy_matrix is None else v.proxy_matrix._payload(),
+            "cut_odds_history": {
+                source: [
+                    {"date": d, "next_meeting": row["next_meeting"],
+                     "p_cut_next": round(float(row["p_cut_next"]), 4),
+                     "rate_next": round(float(row["rate_next"]), 4),
+                     "yearend_meeting": row["yearend_meeting"],
+                     "p_cut_yearend": round(float(row["p_cut_yearend"]), 4)}
+                    for d, row in frame.iterrows()
+                ]
+                for source, frame in v.odds_history.items()
+            },
+            "proxy_error": error,
+            "odds_attribution": None if v.odds is None else v.odds._payload(),
         }
 
     def _meeting_table(self) -> pd.DataFrame:
@@ -154,8 +193,46 @@ class FedPolicyResult(Result):
             "",
             self.proxy.summary(),
         ]
+        if self.views is not None:
+            lines += ["", *self._views_lines()]
         if self.attribution is not None:
             lines += ["", self.attribution.summary()]
         lines += ["", CONVENTIONS]
         lines += notes_lines(self.notes)
         return "\n".join(lines)
+
+    def _views_lines(self) -> list[str]:
+        v = self.views
+        assert v is not None
+        lines = [v.matrix.summary()]
+        if v.proxy_matrix is not None:
+            lines += ["", v.proxy_matrix.summary()]
+        if v.proxy_error is not None:
+            e = v.proxy_error
+            lines += ["", f"Proxy error against futures, next-meeting P(cut): n={e['n']} date(s),"
+                      f" mean {e['mean_pp']:+.1f} pp, mean absolute {e['mean_abs_pp']:.1f} pp,"
+                      f" largest {e['max_abs_pp']:.1f} pp; expected rate after it: mean absolute"
+                      f" {e['rate_mean_abs_bp']:.1f} bp" if e["n"] else
+                      "Proxy error against futures: no date where both price the same meeting"]
+        for source, frame in v.odds_history.items():
+            lines += ["", odds_history_line(LABELS[source], frame)]
+        if v.odds is not None:
+            lines += ["", v.odds.summary()]
+        return lines
+
+
+def odds_history_line(label: str, frame: pd.DataFrame) -> str:
+    """One line on a cut-odds history: range over the window and the latest values."""
+    if frame.empty or frame["p_cut_next"].dropna().empty:
+        return f"Cut-odds history ({label}): no data"
+    nxt = frame["p_cut_next"].dropna()
+    last = frame.iloc[-1]
+    ye = last["p_cut_yearend"]
+    return (
+        f"Cut-odds history ({label}), {frame.index[0]:%Y-%m-%d} to {frame.index[-1]:%Y-%m-%d}:"
+        f" next-meeting P(cut) {percent_text(nxt.min())} to {percent_text(nxt.max())}, now"
+        f" {percent_text(float(last['p_cut_next']))}; year-end meeting"
+        + (f" {pd.Timestamp(last['yearend_meeting']):%Y-%m-%d}"
+           if pd.notna(last["yearend_meeting"]) else "")
+        + f" P(range below) now {percent_text(float(ye))}"
+    )

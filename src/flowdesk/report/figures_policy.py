@@ -7,7 +7,9 @@ Every title carries the source label -- "FedWatch (CME method)" or
 "curve-implied proxy" -- so a proxy is never mistaken for FedWatch.
 
 Registered with :func:`flowdesk.plot`: ``"next_meeting"`` (the default),
-``"proxy_history"`` and ``"variance_shares"``.
+``"proxy_history"``, ``"variance_shares"``, ``"cut_odds_history"`` (next and
+year-end meeting cut odds over the last year) and ``"odds_attribution"``
+(what moved the odds).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CLASS_LABELS",
+    "cut_odds_history_figure",
     "next_meeting_figure",
+    "odds_attribution_figure",
     "proxy_history_figure",
     "variance_shares_figure",
 ]
@@ -161,8 +165,85 @@ def variance_shares_figure(result: FedPolicyResult) -> go.Figure:
     return _categorical(fig)
 
 
+_SOURCE_NAMES = {"futures": "FedWatch", "curve_proxy": "proxy"}
+_ODDS_CLASS_LABELS = {
+    "meeting": "FOMC decision or minutes",
+    "data": "Data release (no meeting)",
+    "speech": "Fed speech only",
+    "none": "No event (speeches covered)",
+    "unknown": "No meeting/data, speeches unknown",
+}
+
+
+def cut_odds_history_figure(result: FedPolicyResult) -> go.Figure:
+    """Cut probability at the next and at the year-end meeting over the last year (%).
+
+    One pair of lines per source; the curve proxy's are dotted and named as a proxy.
+    """
+    import plotly.graph_objects as go
+
+    views = result.views
+    fig = go.Figure()
+    empty = True
+    if views is not None:
+        for source, frame in views.odds_history.items():
+            if frame.empty:
+                continue
+            tag = _SOURCE_NAMES.get(source, source)
+            dash = "dot" if source == "curve_proxy" else "solid"
+            for column, name, color in (("p_cut_next", "next meeting", _CUT),
+                                        ("p_cut_yearend", "year-end meeting", _HIKE)):
+                series = 100 * frame[column]
+                if series.dropna().empty:
+                    continue
+                empty = False
+                trace = _line(series, f"{name} ({tag})", color, "%{y:.0f}%", line_dash=dash)
+                if series.dropna().size == 1:
+                    # A single futures curve is one point: a line would not show.
+                    trace.mode = "markers"
+                fig.add_trace(trace)
+    label = result.label if result.source == "futures" else "curve-implied proxy (not FedWatch)"
+    apply_layout(fig, title=f"Cut odds, last year: next and year-end FOMC meeting, {label}",
+                 asof=result.asof, yaxis_title="Probability of a lower range (%)", empty=empty)
+    fig.update_yaxes(range=[-2, 102], ticksuffix="%")
+    return fig
+
+
+def odds_attribution_figure(result: FedPolicyResult) -> go.Figure:
+    """Share of the swing in next-meeting cut odds by kind of day (95% CI) vs share of days."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    odds = result.views.odds if result.views is not None else None
+    shares = odds.shares if odds is not None else None
+    if shares is not None:
+        names = [_ODDS_CLASS_LABELS.get(str(c), str(c)) for c in shares.index]
+        fig.add_trace(go.Bar(
+            x=names, y=100 * shares["var_share"], name="Share of swing (sum of squared moves)",
+            marker_color=_CUT,
+            error_y={"type": "data", "symmetric": False,
+                     "array": 100 * (shares["ci_high"] - shares["var_share"]),
+                     "arrayminus": 100 * (shares["var_share"] - shares["ci_low"])},
+            hovertemplate="%{x}: %{y:.1f}% of the swing<extra></extra>",
+        ))
+        fig.add_trace(go.Scatter(
+            x=names, y=100 * shares["day_share"], mode="markers", name="Share of days",
+            marker={"symbol": "line-ew-open", "size": 28, "color": "#1b2631"},
+            hovertemplate="%{y:.1f}% of days<extra></extra>",
+        ))
+    span = f" {odds.start:%Y-%m-%d} to {odds.end:%Y-%m-%d}" if odds is not None else ""
+    source = ("curve-implied proxy" if odds is None or odds.source == "curve_proxy"
+              else "FedWatch (CME method)")
+    apply_layout(fig, title=f"What moved the next-meeting cut odds{span}, {source}",
+                 asof=result.asof, yaxis_title="Share (%)", empty=shares is None)
+    fig.update_yaxes(ticksuffix="%", rangemode="tozero")
+    return _categorical(fig)
+
+
 register_charts(FedPolicyResult, {
     "next_meeting": next_meeting_figure,
     "proxy_history": proxy_history_figure,
     "variance_shares": variance_shares_figure,
+    "cut_odds_history": cut_odds_history_figure,
+    "odds_attribution": odds_attribution_figure,
 })

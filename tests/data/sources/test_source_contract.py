@@ -463,3 +463,5 @@ class TestYahooContract(SourceContract):
 # 1 + retries times then reported with the ticker, 404 not retried, transport
 # failures, malformed payloads naming the ticker, offline mode making no request,
 # and no secret in any URL or message.
+# The Board's speeches feed (FED_SPEECHES, sources/fedboard.py) is a table
+# source too; tests/data/sources/test_fedboard.py makes the same checks.

@@ -21,18 +21,22 @@ import pandas as pd
 from flowdesk.config import Settings, get_settings
 from flowdesk.data.catalog import SeriesSpec
 from flowdesk.data.sources.base import LiveSource, Query
-from flowdesk.errors import ConfigError, SourceError
+from flowdesk.errors import ConfigError, FlowdeskWarning, SourceError
 
 __all__ = [
     "MONTH_CODES",
     "YahooSource",
     "fed_funds_futures",
+    "fed_funds_history",
     "fed_funds_ticker",
     "session_dates",
 ]
 
 #: CME futures month codes, January to December.
 MONTH_CODES = "FGHJKMNQUVXZ"
+#: A fed funds future is quoted 100 minus a rate in percent: a close outside
+#: this range is a bad print or a different instrument, never a usable price.
+ZQ_PRICE_RANGE = (90.0, 100.0)
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
 
 
@@ -239,3 +243,93 @@ def fed_funds_futures(months: Sequence[str], *, settings: Settings | None = None
     frame["price"] = frame["price"].astype(np.float64)
     frame["date"] = pd.to_datetime(frame["date"])
     return frame
+
+
+def fed_funds_history(
+    months: Sequence[str], *, settings: Settings | None = None, period: str = "3mo"
+) -> pd.DataFrame:
+    """Daily closes of 30-day fed funds futures from Yahoo, one ticker per contract month.
+
+    Parameters
+    ----------
+    months
+        Contract months as ``"YYYY-MM"``.
+    settings
+        Settings to use (only ``offline`` matters).
+    period
+        How much history yfinance is asked for per contract (``"3mo"``: a daily
+        update overlaps the previous ones, so a missed day is filled in).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long format, sorted by date then month: ``date`` (tz-naive session
+        date), ``contract_month`` (``"YYYY-MM"``), ``ticker`` and ``price``
+        (float, 100 minus the implied average rate in percent). A contract
+        with no rows, a failing request or a close outside 90-100 is left out
+        whole, with a :class:`~flowdesk.errors.FlowdeskWarning` (shown by the CLI)
+        naming its ticker.
+
+    Raises
+    ------
+    ConfigError
+        If no month is given or one is malformed.
+    SourceError
+        Offline mode, yfinance not installed, or no contract returned a price.
+    """
+    if not months:
+        raise ConfigError("fed funds futures: give at least one contract month")
+    tickers = [fed_funds_ticker(m) for m in months]
+    settings = settings if settings is not None else get_settings()
+    _offline_check(settings, f"fed funds futures {', '.join(tickers)}")
+    yfinance = _import_yfinance("Yahoo fed funds futures")
+    low, high = ZQ_PRICE_RANGE
+    parts: list[pd.DataFrame] = []
+    missing: list[str] = []
+    refused: list[str] = []
+    for month, ticker in zip(months, tickers, strict=True):
+        try:
+            frame = yfinance.Ticker(ticker).history(period=period, auto_adjust=False,
+                                                    actions=False)
+        # See YahooSource.extract: any yfinance failure means "no price".
+        except Exception as exc:
+            missing.append(f"{ticker} ({type(exc).__name__}: {exc})")
+            continue
+        close = frame["Close"] if isinstance(frame, pd.DataFrame) and "Close" in frame else None
+        close = pd.to_numeric(close, errors="coerce").dropna() if close is not None else None
+        if close is None or close.empty:
+            missing.append(f"{ticker} (no rows)")
+            continue
+        values = close.to_numpy(dtype=np.float64)
+        outside = (values < low) | (values > high)
+        if outside.any():
+            # One bad print taints the contract: its other closes may be
+            # mis-scaled too (e.g. a rate quoted instead of a price).
+            refused.append(f"{ticker} ({values[outside][0]:g})")
+            continue
+        days = session_dates(close.index, f"fed funds future {ticker}")
+        part = pd.DataFrame({"date": days, "price": values})
+        # yfinance sometimes repeats the current day's bar; the later one is fresher.
+        part = part.drop_duplicates("date", keep="last")
+        part.insert(1, "contract_month", month.strip())
+        part.insert(2, "ticker", ticker)
+        parts.append(part)
+    if refused:
+        warnings.warn(
+            f"fed funds futures refused (a close outside {low:g}-{high:g}): {', '.join(refused)}",
+            FlowdeskWarning,
+            stacklevel=2,
+        )
+    if not parts:
+        why = ", ".join(missing + refused)
+        raise SourceError(f"yahoo: no fed funds futures prices came back for {why}")
+    if missing:
+        warnings.warn(
+            f"fed funds futures left out (no price from Yahoo): {', '.join(missing)}",
+            FlowdeskWarning,
+            stacklevel=2,
+        )
+    out = pd.concat(parts, ignore_index=True)
+    out = out.sort_values(["date", "contract_month"], kind="stable").reset_index(drop=True)
+    out["price"] = out["price"].astype(np.float64)
+    return out
