@@ -191,12 +191,14 @@ def test_section_shows_the_per_asset_cta_table_of_flowdesk_flows(
     assert len(labels) == 2 + len(result.to_dict()["cta"]["assets"]) - 1
     sp = result.to_dict()["cta"]["assets"]["SP500"]
     cells = re.findall(r'<td class="num">(.*?)</td>', rows[1][1])
-    # price, position, percentile, three trigger levels, six flows.
-    assert len(cells) == 12
+    # price, position ($ and % of max), percentile, three trigger levels, six flows.
+    assert len(cells) == 13
     assert cells[1] == f"{sp['position_bn']['base']:+,.1f}"
+    assert cells[2] == f"{sp['position_pct']:+.0f}"
     long_level, long_dist = sp["pivots"]["long"], sp["pivot_distance_pct"]["long"]
-    assert cells[5] == f"{long_level:,.0f} ({long_dist:+.1f}%)"
+    long_sigma = sp["pivot_distance_sigma"]["long"]
+    assert cells[6] == f"{long_level:,.0f} ({long_dist:+.1f}%, {long_sigma:+.1f}σ)"
     one_month_down = result.to_dict()["cta"]["flows"]["1m"]["by_asset"]["SP500"]["down"]["base"]
-    assert cells[11] == f"{one_month_down:+,.1f}"
+    assert cells[12] == f"{one_month_down:+,.1f}"
     assert "trend filter" in flows_section.METHODOLOGY and "next-session" not in \
         flows_section.METHODOLOGY

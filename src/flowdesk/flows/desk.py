@@ -254,7 +254,8 @@ class FlowsDeskResult(Result):
         per asset (the S&P 500 first), ``CTA (all assets)``, ``Buybacks``. Columns:
         ``measure``, ``value``, ``unit``, ``position_bn`` (base), ``percentile``,
         ``price``, ``position_pct``, ``pivot_{short|medium|long}`` (trigger levels, price units) and
-        ``dist_{short|medium|long}`` (percent of price), ``stale``, then
+        ``dist_{short|medium|long}`` (percent of price), ``sigma_{short|medium|long}``
+        (the same distance in daily standard deviations), ``stale``, then
         ``{1w|1m}_{flat|up|down}_{low|base|high}`` and ``{1w|1m}_mc_{q05|q95}`` (base).
         """
         d = self.to_dict()
@@ -285,6 +286,7 @@ class FlowsDeskResult(Result):
                    "position_pct": entry.get("position_pct")}
             row |= {f"pivot_{p}": entry.get("pivots", {}).get(p) for p in _PIVOTS}
             row |= {f"dist_{p}": entry.get("pivot_distance_pct", {}).get(p) for p in _PIVOTS}
+            row |= {f"sigma_{p}": entry.get("pivot_distance_sigma", {}).get(p) for p in _PIVOTS}
             row["stale"] = float(bool(entry.get("stale")))
             for h in _HORIZONS:
                 row |= {f"{h}_{t}_{c}": flows[h][t].get(c) for t in _TAPES for c in _CASES}
@@ -336,8 +338,11 @@ class FlowsDeskResult(Result):
             return "n/a" if pd.isna(base) else f"{base:+,.1f}{band}"
 
         def level(row: pd.Series, p: str) -> str:
-            lv, dist = row[f"pivot_{p}"], row[f"dist_{p}"]
-            return "n/a" if pd.isna(lv) else f"{price_text(lv)} ({dist:+.1f}%)"
+            lv, dist, sigma = row[f"pivot_{p}"], row[f"dist_{p}"], row[f"sigma_{p}"]
+            if pd.isna(lv):
+                return "n/a"
+            return f"{price_text(lv)} ({dist:+.1f}%" + (
+                ")" if pd.isna(sigma) else f", {sigma:+.1f}σ)")
 
         actors = ["Vol-control", "CTA equities", "CTA SP500", "CTA (all assets)", "Buybacks"]
         who = frame.loc[[a for a in actors if a in frame.index]]
@@ -380,7 +385,7 @@ class FlowsDeskResult(Result):
             who_table.to_string(),
             "",
             f"CTA by asset (trigger levels: price vs trend filter, {filters}; distance in % "
-            "of price; flows base case, USD bn)",
+            "of price and in daily sigma of price changes; flows base case, USD bn)",
             asset_table.to_string(),
             "",
             f"Tapes: {self.cta_flows.tape.describe()}.",

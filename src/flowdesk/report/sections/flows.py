@@ -142,6 +142,7 @@ def _asset_table(result: FlowsDeskResult) -> str:
     heads = [(h, t) for h in ("1w", "1m") for t in ("flat", "up", "down")]
     head = ("<th scope=\"col\">Market</th><th scope=\"col\" class=\"num\">Price</th>"
             "<th scope=\"col\" class=\"num\">Position, USD bn</th>"
+            "<th scope=\"col\" class=\"num\">% of max</th>"
             "<th scope=\"col\" class=\"num\">Percentile</th>"
             + "".join(f'<th scope="col" class="num">{p} trigger (distance)</th>'
                       for p in ("Short", "Medium", "Long"))
@@ -154,19 +155,21 @@ def _asset_table(result: FlowsDeskResult) -> str:
                             + (" (stale: last position held)" if row["stale"] else ""))
         levels = "".join(
             '<td class="num">n/a</td>' if pd.isna(row[f"pivot_{p}"]) else
-            f'<td class="num">{price_text(row[f"pivot_{p}"])} ({row[f"dist_{p}"]:+.1f}%)</td>'
+            f'<td class="num">{price_text(row[f"pivot_{p}"])} ({row[f"dist_{p}"]:+.1f}%'
+            + ("" if pd.isna(row[f"sigma_{p}"]) else f", {row[f'sigma_{p}']:+.1f}σ") + ")</td>"
             for p in ("short", "medium", "long"))
         flows = "".join(f'<td class="num">{_num(row[f"{h}_{t}_base"], "+,.1f")}</td>'
                         for h, t in heads)
         body.append(f'<tr><th scope="row">{label}</th>'
                     f'<td class="num">{price_text(row["price"])}</td>'
                     f'<td class="num">{_num(row["position_bn"], "+,.1f")}</td>'
+                    f'<td class="num">{_num(row["position_pct"], "+.0f")}</td>'
                     f'<td class="num">{_num(row["percentile"], ".0f")}</td>{levels}{flows}</tr>')
     return (
         '<div class="table-wrap"><table class="flows-table cta-assets"><caption>CTA by market: '
         "trigger levels (price at which the close crosses each horizon's trend filter; "
-        "distance in % of price), position and flows at base AUM, USD bn; positive = "
-        "buying.</caption>"
+        "distance in % of price and in daily standard deviations), position and flows at "
+        "base AUM, USD bn; positive = buying.</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 
