@@ -287,7 +287,9 @@ def test_mixed_verdicts() -> None:
     verdict, reasons = _verdict("inequality", "mixed")
     assert verdict == "mixed"
     housing = next(r for r in reasons if r.startswith("Housing is unaffordable"))
-    assert ": no (housing_affordability 10.64 % of income (2025-01-01) >= 30" in housing
+    # Reasons name the indicator by its title, not its id (housing_affordability).
+    assert (": no (Mortgage payment on median house, % of income 10.64 % of income (2025-01-01)"
+            " >= 30") in housing and "housing_affordability" not in housing
 
 
 def test_flows_without_drivers_or_before_them() -> None:

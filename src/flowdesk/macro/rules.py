@@ -162,13 +162,18 @@ class Check:
         return f"{self.claim}: {outcome} ({self.evidence})"
 
 
+def _name(v: IndicatorValue | None, id: str) -> str:
+    """What a reason calls an indicator: its title, never the internal id (``pcr_pct``)."""
+    return v.indicator.title if v is not None else id.replace("_", " ")
+
+
 def _shown(v: IndicatorValue, field: Field) -> str:
     date = f" ({v.obs_date:%Y-%m-%d})" if v.obs_date is not None else ""
     if field == "percentile":
-        return f"{v.id} percentile {v.percentile:.1f}{date}"
+        return f"{_name(v, v.id)} percentile {v.percentile:.1f}{date}"
     if field == "change_1y":
-        return f"{v.id} 1y change {v.change_1y:+.2f} {v.indicator.change_unit}{date}"
-    return f"{v.id} {v.value:.2f} {v.indicator.unit}{date}"
+        return f"{_name(v, v.id)} 1y change {v.change_1y:+.2f} {v.indicator.change_unit}{date}"
+    return f"{_name(v, v.id)} {v.value:.2f} {v.indicator.unit}{date}"
 
 
 def _evaluate(v: Evidence, cond: Condition) -> tuple[bool | None, str]:
@@ -179,13 +184,14 @@ def _evaluate(v: Evidence, cond: Condition) -> tuple[bool | None, str]:
             "missing" if v.get(i) is None else v[i].status.replace("_", " ") for i in bad
         ]
         return None, "; ".join(
-            dict.fromkeys(f"{i} {state}" for i, state in zip(bad, states, strict=True))
+            dict.fromkeys(f"{_name(v.get(i), i)} {state}"
+                          for i, state in zip(bad, states, strict=True))
         )
     holds = bool(cond.test(*values))
     shown = " ".join(_shown(x, cond.field) for x in values[:1] if x is not None)
     if len(values) > 1 and values[1] is not None:
         other = values[1]
-        shown += f" {cond.op[0]} {other.id} {other.value:.2f} {other.indicator.unit}"
+        shown += f" {cond.op[0]} {_name(other, other.id)} {other.value:.2f} {other.indicator.unit}"
         return holds, f"{shown}: {str(holds).lower()}"
     return holds, f"{shown} {cond.op}: {str(holds).lower()}"
 
