@@ -2,10 +2,19 @@
 
 Each kernel writes into an output array allocated by the caller (allocation
 inside numba costs more than the kernel itself on large panels), loops over time
-on the outside and over assets on the inside, and hands each thread one
-contiguous block of columns. NaN handling follows pandas exactly, and every
-docstring names the pandas expression the kernel equals; ``tests/flows`` checks
-each equality to ``rtol=1e-10``.
+on the outside and over assets on the inside, a block of ``_BLOCK`` columns at a
+time. NaN handling follows pandas exactly, and every docstring names the pandas
+expression the kernel equals; ``tests/flows`` checks each equality to
+``rtol=1e-10``.
+
+The compiled functions (``_*_cols``) are serial and release the GIL; the public
+``*_into`` functions split the columns over plain threads
+(:func:`for_column_blocks`) on large panels and run on the calling thread below
+:data:`SERIAL_CELLS`. Threads rather than ``prange``: a parallel kernel costs
+seconds more to compile, and numba's thread pool spin-waits, which made a
+601 x 1 panel take 4 ms instead of microseconds. The public functions also pass
+one array type to numba (C-contiguous float64, inputs as read-only views), so
+each kernel compiles once whatever the caller hands in.
 
 The thin wrappers at the bottom (:func:`ewm_mean` etc.) allocate and call the
 kernels for convenience; hot paths call the ``*_into`` kernels directly.
@@ -14,16 +23,22 @@ kernels for convenience; hot paths call the ``*_into`` kernels directly.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numba as nb
 import numpy as np
 
 __all__ = [
+    "SERIAL_CELLS",
     "block_bounds",
     "ewm_mean",
     "ewm_mean_into",
     "ewm_std",
     "ewm_var_into",
+    "for_column_blocks",
+    "input_panel",
     "lagged_return_into",
     "lagged_returns",
     "n_blocks",
@@ -32,10 +47,15 @@ __all__ = [
     "rolling_sum",
     "rolling_sum_into",
     "rolling_var_into",
+    "run_into",
     "span_to_alpha",
 ]
 
-_BLOCK = 256  # columns per thread task: long enough rows for SIMD, many tasks to balance
+_BLOCK = 256  # columns per block: long enough rows for SIMD, short enough state for L1
+
+#: Panels with fewer cells than this run on the calling thread (starting threads
+#: costs more than it saves below about a quarter of a million cells).
+SERIAL_CELLS = 1 << 18
 
 
 def span_to_alpha(span: float) -> float:
@@ -47,15 +67,69 @@ def span_to_alpha(span: float) -> float:
 
 @nb.njit(cache=True, inline="always")
 def n_blocks(n: int) -> int:
-    """Number of thread tasks for ``n`` columns (the ``prange`` of every kernel)."""
+    """Number of ``_BLOCK``-column blocks of ``n`` columns."""
     return (n + _BLOCK - 1) // _BLOCK
 
 
 @nb.njit(cache=True, inline="always")
 def block_bounds(b: int, n: int) -> tuple[int, int]:
-    """Columns ``[lo, hi)`` of thread task ``b`` out of ``n``; the last block may be short."""
+    """Columns ``[lo, hi)`` of block ``b`` out of ``n``; the last block may be short."""
     lo = b * _BLOCK
     return lo, min(lo + _BLOCK, n)
+
+
+def _threads() -> int:
+    # NUMBA_NUM_THREADS (default: the machine's cores) bounds every flowdesk thread pool.
+    return max(1, int(nb.config.NUMBA_NUM_THREADS))
+
+
+def for_column_blocks(kernel: Callable[..., None], shape: tuple[int, ...], *args: Any) -> None:
+    """Run ``kernel(lo, hi, *args)`` over the columns ``[0, n)`` of a ``(T, n)`` panel.
+
+    Small panels (fewer than :data:`SERIAL_CELLS` cells) or a single block run in one
+    call on this thread; otherwise each thread gets one contiguous run of whole
+    ``_BLOCK``-column blocks (the kernel must release the GIL to run in parallel).
+    """
+    n_t, n = shape[0], shape[-1]
+    blocks = (n + _BLOCK - 1) // _BLOCK
+    threads = min(_threads(), blocks)
+    if threads <= 1 or n_t * n < SERIAL_CELLS:
+        kernel(0, n, *args)
+        return
+    per = -(-blocks // threads) * _BLOCK
+    bounds = [(lo, min(lo + per, n)) for lo in range(0, n, per)]
+    with ThreadPoolExecutor(max_workers=len(bounds)) as pool:
+        list(pool.map(lambda b: kernel(b[0], b[1], *args), bounds))
+
+
+def input_panel(x: np.ndarray) -> np.ndarray:
+    """``x`` as the one input type the kernels compile for: a read-only C float64 array.
+
+    A read-only view costs nothing and makes writable and read-only callers (pandas'
+    copy-on-write arrays are read-only) share one compiled specialisation.
+    """
+    arr = np.ascontiguousarray(x, dtype=np.float64)
+    view = arr.view()
+    view.flags.writeable = False
+    return view
+
+
+def run_into(kernel: Callable[..., None], x: np.ndarray, out: np.ndarray, *args: Any) -> None:
+    """``kernel(lo, hi, x, *args, out)`` over the columns of ``x`` (:func:`for_column_blocks`).
+
+    ``out`` must have the shape of ``x``; when it is not a C-contiguous float64
+    array (a Fortran-ordered ``np.empty_like`` of a DataFrame's values, say) the
+    kernel writes a C array that is then copied into it, so the kernel compiles
+    for one output type.
+    """
+    if not isinstance(out, np.ndarray) or out.shape != x.shape or not out.flags.writeable:
+        raise ValueError(f"out: need a writable array of shape {x.shape}, got "
+                         f"{type(out).__name__} of shape {getattr(out, 'shape', None)}")
+    direct = out.dtype == np.float64 and out.flags.c_contiguous
+    target = out if direct else np.empty(x.shape)
+    for_column_blocks(kernel, x.shape, x, *args, target)
+    if not direct:
+        out[...] = target
 
 
 # --- steps of the rolling kernels --------------------------------------------------------
@@ -63,7 +137,7 @@ def block_bounds(b: int, n: int) -> tuple[int, int]:
 # leaving it (if observed), add the one entering it (if observed), and count the
 # run of equal values so that a constant window gives an exact result. Each
 # running statistic keeps one compensation term for additions and one for
-# removals, as pandas does. One kernel (_rolling_into) does the walk for both.
+# removals, as pandas does. One kernel (_rolling_cols) does the walk for both.
 
 
 @nb.njit(cache=True, inline="always")
@@ -101,33 +175,32 @@ def _welford(
     return mean, ssq + sign * ((v - prev_mean) * (v - mean)), comp
 
 
-@nb.njit(cache=True, parallel=True, fastmath=False)
-def ewm_mean_into(
-    x: np.ndarray, alpha: float, adjust: bool, ignore_na: bool, min_periods: int, out: np.ndarray
-) -> None:
-    """Exponentially weighted mean down each column, written into ``out``.
-
-    Equals ``pd.DataFrame(x).ewm(alpha=alpha, adjust=adjust, ignore_na=ignore_na,
-    min_periods=min_periods).mean()``.
-    """
-    n_t, n_a = x.shape
+@nb.njit(cache=True, nogil=True, error_model="numpy")  # as prange did: x / 0 = inf
+def _ewm_mean_cols(
+    lo: int, hi: int, x: np.ndarray, alpha: float, adjust: bool, ignore_na: bool,
+    min_periods: int, out: np.ndarray,
+) -> None:  # pragma: no cover - compiled; see ewm_mean_into
+    n_t = x.shape[0]
     new_wt = 1.0 if adjust else alpha
     decay = 1.0 - alpha
-    for b in nb.prange(n_blocks(n_a)):
-        lo, hi = block_bounds(b, n_a)
-        m = hi - lo
+    minp = max(min_periods, 1)
+    for b0 in range(lo, hi, _BLOCK):
+        b1 = min(b0 + _BLOCK, hi)
+        m = b1 - b0
         weighted = np.empty(m)
         old_wt = np.ones(m)
         nobs = np.zeros(m, dtype=np.int64)
         for j in range(m):
-            v = x[0, lo + j]
+            v = x[0, b0 + j]
             weighted[j] = v
             if v == v:
                 nobs[j] = 1
-            out[0, lo + j] = v if nobs[j] >= max(min_periods, 1) else np.nan
+            out[0, b0 + j] = v if nobs[j] >= minp else np.nan
         for t in range(1, n_t):
+            row = x[t, b0:b1]
+            res = out[t, b0:b1]
             for j in range(m):
-                cur = x[t, lo + j]
+                cur = row[j]
                 obs = cur == cur
                 if obs:
                     nobs[j] += 1
@@ -144,31 +217,33 @@ def ewm_mean_into(
                                 old_wt[j] = 1.0
                 elif obs:
                     weighted[j] = cur
-                out[t, lo + j] = weighted[j] if nobs[j] >= max(min_periods, 1) else np.nan
+                res[j] = weighted[j] if nobs[j] >= minp else np.nan
 
 
-@nb.njit(cache=True, parallel=True, fastmath=False)
-def ewm_var_into(
-    x: np.ndarray,
-    alpha: float,
-    adjust: bool,
-    ignore_na: bool,
-    min_periods: int,
-    bias: bool,
-    out: np.ndarray,
+def ewm_mean_into(
+    x: np.ndarray, alpha: float, adjust: bool, ignore_na: bool, min_periods: int, out: np.ndarray
 ) -> None:
-    """Exponentially weighted variance down each column, written into ``out``.
+    """Exponentially weighted mean down each column, written into ``out``.
 
     Equals ``pd.DataFrame(x).ewm(alpha=alpha, adjust=adjust, ignore_na=ignore_na,
-    min_periods=min_periods).var(bias=bias)``; take ``np.sqrt`` for ``.std()``.
+    min_periods=min_periods).mean()``.
     """
-    n_t, n_a = x.shape
+    run_into(_ewm_mean_cols, input_panel(x), out, float(alpha), bool(adjust), bool(ignore_na),
+             int(min_periods))
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")  # as prange did: x / 0 = inf
+def _ewm_var_cols(
+    lo: int, hi: int, x: np.ndarray, alpha: float, adjust: bool, ignore_na: bool,
+    min_periods: int, bias: bool, out: np.ndarray,
+) -> None:  # pragma: no cover - compiled; see ewm_var_into
+    n_t = x.shape[0]
     new_wt = 1.0 if adjust else alpha
     decay = 1.0 - alpha
     minp = max(min_periods, 1)
-    for b in nb.prange(n_blocks(n_a)):
-        lo, hi = block_bounds(b, n_a)
-        m = hi - lo
+    for b0 in range(lo, hi, _BLOCK):
+        b1 = min(b0 + _BLOCK, hi)
+        m = b1 - b0
         mean = np.empty(m)
         cov = np.zeros(m)
         sum_wt = np.ones(m)
@@ -176,8 +251,10 @@ def ewm_var_into(
         old_wt = np.ones(m)
         nobs = np.zeros(m, dtype=np.int64)
         for t in range(n_t):
+            row = x[t, b0:b1]
+            res = out[t, b0:b1]
             for j in range(m):
-                cur = x[t, lo + j]
+                cur = row[j]
                 obs = cur == cur
                 if t == 0:
                     mean[j] = cur
@@ -213,27 +290,46 @@ def ewm_var_into(
                         mean[j] = cur
                 if nobs[j] >= minp:
                     if bias:
-                        out[t, lo + j] = cov[j]
+                        res[j] = cov[j]
                     else:
                         num = sum_wt[j] * sum_wt[j]
                         den = num - sum_wt2[j]
-                        out[t, lo + j] = (num / den) * cov[j] if den > 0.0 else np.nan
+                        res[j] = (num / den) * cov[j] if den > 0.0 else np.nan
                 else:
-                    out[t, lo + j] = np.nan
+                    res[j] = np.nan
 
 
-@nb.njit(cache=True, parallel=True, fastmath=False)
-def _rolling_into(
-    x: np.ndarray, window: int, min_periods: int, ddof: int, var: bool, out: np.ndarray
+def ewm_var_into(
+    x: np.ndarray,
+    alpha: float,
+    adjust: bool,
+    ignore_na: bool,
+    min_periods: int,
+    bias: bool,
+    out: np.ndarray,
 ) -> None:
+    """Exponentially weighted variance down each column, written into ``out``.
+
+    Equals ``pd.DataFrame(x).ewm(alpha=alpha, adjust=adjust, ignore_na=ignore_na,
+    min_periods=min_periods).var(bias=bias)``; take ``np.sqrt`` for ``.std()``.
+    """
+    run_into(_ewm_var_cols, input_panel(x), out, float(alpha), bool(adjust), bool(ignore_na),
+             int(min_periods), bool(bias))
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")  # as prange did: x / 0 = inf
+def _rolling_cols(
+    lo: int, hi: int, x: np.ndarray, window: int, min_periods: int, ddof: int, var: bool,
+    out: np.ndarray,
+) -> None:  # pragma: no cover - compiled; see rolling_sum_into / rolling_var_into
     # The window walk of pandas' rolling sum (var=False) and variance (var=True).
     # `total` is the running sum or the sum of squared deviations about `mean`.
     # `var` is fixed for the whole call, so its branches cost nothing measurable
     # (timed against the two separate kernels this replaces).
-    n_t, n_a = x.shape
-    for b in nb.prange(n_blocks(n_a)):
-        lo, hi = block_bounds(b, n_a)
-        m = hi - lo
+    n_t = x.shape[0]
+    for b0 in range(lo, hi, _BLOCK):
+        b1 = min(b0 + _BLOCK, hi)
+        m = b1 - b0
         mean = np.zeros(m)
         total = np.zeros(m)
         comp_add = np.zeros(m)
@@ -244,7 +340,7 @@ def _rolling_into(
         for t in range(n_t):
             for j in range(m):
                 # pandas removes the leaving value before adding the new one.
-                r = _leaving(x, t, window, lo + j)
+                r = _leaving(x, t, window, b0 + j)
                 if r == r:
                     nobs[j] -= 1
                     if not var:
@@ -256,7 +352,7 @@ def _rolling_into(
                     else:
                         mean[j] = 0.0
                         total[j] = 0.0
-                v = x[t, lo + j]
+                v = x[t, b0 + j]
                 if v == v:
                     nobs[j] += 1
                     if var:
@@ -267,9 +363,9 @@ def _rolling_into(
                         total[j], comp_add[j] = _kahan_add(total[j], comp_add[j], v)
                     same[j], prev[j] = _run_length(same[j], prev[j], v)
                 if var:
-                    out[t, lo + j] = _var_value(total[j], nobs[j], same[j], min_periods, ddof)
+                    out[t, b0 + j] = _var_value(total[j], nobs[j], same[j], min_periods, ddof)
                 else:
-                    out[t, lo + j] = _sum_value(total[j], nobs[j], same[j], prev[j], min_periods)
+                    out[t, b0 + j] = _sum_value(total[j], nobs[j], same[j], prev[j], min_periods)
 
 
 @nb.njit(cache=True, inline="always")
@@ -295,17 +391,15 @@ def _var_value(ssq: float, nobs: int, same: int, min_periods: int, ddof: int) ->
     return np.nan
 
 
-@nb.njit(cache=True)
 def rolling_sum_into(x: np.ndarray, window: int, min_periods: int, out: np.ndarray) -> None:
     """Rolling sum over ``window`` rows, NaNs skipped, written into ``out``.
 
     Equals ``pd.DataFrame(x).rolling(window, min_periods=min_periods).sum()``
     (Kahan-compensated running sum, as pandas).
     """
-    _rolling_into(x, window, min_periods, 0, False, out)
+    run_into(_rolling_cols, input_panel(x), out, int(window), int(min_periods), 0, False)
 
 
-@nb.njit(cache=True)
 def rolling_var_into(
     x: np.ndarray, window: int, min_periods: int, ddof: int, out: np.ndarray
 ) -> None:
@@ -315,10 +409,26 @@ def rolling_var_into(
     (compensated Welford updates, exact zero for constant windows, as pandas);
     take ``np.sqrt`` for ``.std()``.
     """
-    _rolling_into(x, window, min_periods, ddof, True, out)
+    run_into(_rolling_cols, input_panel(x), out, int(window), int(min_periods), int(ddof), True)
 
 
-@nb.njit(cache=True, parallel=True, fastmath=False)
+@nb.njit(cache=True, nogil=True, error_model="numpy")  # as prange did: x / 0 = inf
+def _lagged_return_cols(
+    lo: int, hi: int, x: np.ndarray, lag: int, log: bool, out: np.ndarray
+) -> None:  # pragma: no cover - compiled; see lagged_return_into
+    n_t = x.shape[0]
+    for b0 in range(lo, hi, _BLOCK):
+        b1 = min(b0 + _BLOCK, hi)
+        for t in range(n_t):
+            for j in range(b0, b1):
+                if t < lag:
+                    out[t, j] = np.nan
+                elif log:
+                    out[t, j] = math.log(x[t, j]) - math.log(x[t - lag, j])
+                else:
+                    out[t, j] = x[t, j] / x[t - lag, j] - 1.0
+
+
 def lagged_return_into(x: np.ndarray, lag: int, log: bool, out: np.ndarray) -> None:
     """Return over ``lag`` rows, written into ``out``.
 
@@ -326,17 +436,7 @@ def lagged_return_into(x: np.ndarray, lag: int, log: bool, out: np.ndarray) -> N
     false and ``np.log(pd.DataFrame(x)).diff(lag)`` when it is true; the first
     ``lag`` rows are NaN.
     """
-    n_t, n_a = x.shape
-    for b in nb.prange(n_blocks(n_a)):
-        lo, hi = block_bounds(b, n_a)
-        for t in range(n_t):
-            for j in range(lo, hi):
-                if t < lag:
-                    out[t, j] = np.nan
-                elif log:
-                    out[t, j] = math.log(x[t, j]) - math.log(x[t - lag, j])
-                else:
-                    out[t, j] = x[t, j] / x[t - lag, j] - 1.0
+    run_into(_lagged_return_cols, input_panel(x), out, int(lag), bool(log))
 
 
 def _as_panel(x: np.ndarray) -> np.ndarray:
