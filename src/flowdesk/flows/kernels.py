@@ -49,6 +49,7 @@ __all__ = [
     "rolling_var_into",
     "run_into",
     "span_to_alpha",
+    "split_range",
 ]
 
 _BLOCK = 256  # columns per block: long enough rows for SIMD, short enough state for L1
@@ -91,12 +92,22 @@ def for_column_blocks(kernel: Callable[..., None], shape: tuple[int, ...], *args
     ``_BLOCK``-column blocks (the kernel must release the GIL to run in parallel).
     """
     n_t, n = shape[0], shape[-1]
-    blocks = (n + _BLOCK - 1) // _BLOCK
-    threads = min(_threads(), blocks)
-    if threads <= 1 or n_t * n < SERIAL_CELLS:
+    split_range(kernel, n, _BLOCK, n_t * n, *args)
+
+
+def split_range(kernel: Callable[..., None], n: int, grain: int, cells: int, *args: Any) -> None:
+    """Run ``kernel(lo, hi, *args)`` over ``[0, n)``, split over threads when worth it.
+
+    Each thread gets one contiguous range, a multiple of ``grain`` items long (a
+    static schedule); ``cells`` is the work's size, and below :data:`SERIAL_CELLS`
+    the whole range runs in one call on this thread.
+    """
+    chunks = (n + grain - 1) // grain
+    threads = min(_threads(), chunks)
+    if threads <= 1 or cells < SERIAL_CELLS:
         kernel(0, n, *args)
         return
-    per = -(-blocks // threads) * _BLOCK
+    per = -(-chunks // threads) * grain
     bounds = [(lo, min(lo + per, n)) for lo in range(0, n, per)]
     with ThreadPoolExecutor(max_workers=len(bounds)) as pool:
         list(pool.map(lambda b: kernel(b[0], b[1], *args), bounds))
