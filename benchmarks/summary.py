@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -70,11 +69,16 @@ def startup_rows() -> list[Row]:
 
 def _report_run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one report in a fresh process."""
-    start = time.perf_counter()
-    subprocess.run(argv, check=True, capture_output=True, env=env)
-    wall = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # largest child so far
-    return wall, peak_kb / 1024
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage (ru_maxrss in KB)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise RuntimeError(f"{argv}: exit {proc.returncode}: {err.read().decode()[-500:]}")
+    return wall, usage.ru_maxrss / 1024
 
 
 def report_rows(cold: bool) -> list[Row]:
