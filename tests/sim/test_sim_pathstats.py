@@ -27,11 +27,14 @@ def test_drawdown_and_tail_equal_numpy_exactly(monkeypatch: pytest.MonkeyPatch,
     r = rng.standard_t(3, size=(900, 301)) * 0.012
     r[:, 4] = 0.0  # flat path: drawdown 0, tail from ties
     r[300:, 9] = np.abs(r[300:, 9])  # only up after day 300
+    r[5:60, 11] = np.nan  # missing days: NaN never ranks in the tail (np.sort puts it last)
+    r[:880, 12] = np.nan  # fewer observed days than the tail needs: NaN rows in the top
     with np.errstate(invalid="ignore"):  # the flat path's tail is 0 / 0 in both
         stats = path_stats(r)
         np.testing.assert_array_equal(stats["tail_index"], hill(r))
     np.testing.assert_array_equal(stats["max_drawdown"], _obvious_drawdown(r))
     assert stats["max_drawdown"].iloc[4] == 0.0
+    assert math.isfinite(stats["tail_index"].iloc[11]) and math.isnan(stats["tail_index"].iloc[12])
 
 
 def test_nan_propagates_like_numpy() -> None:

@@ -434,7 +434,8 @@ def _lagged_return_cols(
     for b0 in range(lo, hi, _SPAN):
         b1 = min(b0 + _SPAN, hi)
         for t in range(min(lag, n_t)):
-            out[t, b0:b1] = np.nan
+            for j in range(b0, b1):
+                out[t, j] = np.nan
         # Branch-free inner loops (the choice is made per call), so they vectorise.
         if log:
             for t in range(lag, n_t):

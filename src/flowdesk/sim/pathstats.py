@@ -44,23 +44,67 @@ _TILE = 32  # paths gathered into contiguous rows at a time (the panel is days x
 _SPAN = 4096  # paths one pass walks down the days (as flowdesk.flows.kernels)
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _sift_down(heap: np.ndarray, i: int, size: int) -> None:
+    # Restore the min-heap below position i (children 2i+1, 2i+2).
+    while True:
+        low = i
+        for child in (2 * i + 1, 2 * i + 2):
+            if child < size and heap[child] < heap[low]:
+                low = child
+        if low == i:
+            return
+        heap[i], heap[low] = heap[low], heap[i]
+        i = low
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def _largest_one(a: np.ndarray, heap: np.ndarray, top: np.ndarray,
+                 j: int) -> None:  # pragma: no cover - compiled; see _largest_cols
+    # The heap.size largest of a (NaN skipped) into column j of top, largest first.
+    m = heap.size
+    size = 0
+    for v in a:
+        if v != v:
+            continue
+        if size < m:  # sift the new value up
+            i = size
+            heap[i] = v
+            size += 1
+            while i > 0 and heap[(i - 1) // 2] > heap[i]:
+                parent = (i - 1) // 2
+                heap[i], heap[parent] = heap[parent], heap[i]
+                i = parent
+        elif v > heap[0]:
+            heap[0] = v
+            _sift_down(heap, 0, size)
+    for i in range(size, m):
+        top[i, j] = np.nan
+    for end in range(size - 1, -1, -1):  # pop the smallest into the last free row
+        top[end, j] = heap[0]
+        heap[0] = heap[end]
+        _sift_down(heap, 0, end)
+
+
+
 @nb.njit(cache=True, nogil=True, error_model="numpy")
 def _largest_cols(lo: int, hi: int, r: np.ndarray,
                   top: np.ndarray) -> None:  # pragma: no cover - compiled; see _tail_index
-    # The top.shape[0] largest |r| of columns lo..hi-1, in descending order, into top.
+    # The m = top.shape[0] largest |r| of columns lo..hi-1, in descending order, into top;
+    # NaN never ranks (as at the end of np.sort) and fills the rows it leaves empty.
+    # A min-heap of the m largest so far, then heapsort: hand-written because numba's
+    # np.partition / np.sort added seconds of compile time to the first report.
     n = r.shape[0]
     m = top.shape[0]
+    heap = np.empty(m)
     buf = np.empty((_TILE, n))
     for c0 in range(lo, hi, _TILE):
         c1 = min(c0 + _TILE, hi)
-        for t in range(n):
+        for t in range(n):  # gather a tile of paths into rows: row-wise reads of r
             for j in range(c0, c1):
-                buf[j - c0, t] = -abs(r[t, j])
+                buf[j - c0, t] = abs(r[t, j])
         for j in range(c0, c1):
-            col = buf[j - c0]
-            neg = np.sort(np.partition(col, m - 1)[:m]) if m < n else np.sort(col)
-            for i in range(m):
-                top[i, j] = -neg[i]
+            _largest_one(buf[j - c0], heap, top, j)
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy")
@@ -86,7 +130,8 @@ def _deepest_cols(lo: int, hi: int, r: np.ndarray,
                 d = lp - hj
                 if d < deepest[j] or d != d:
                     deepest[j] = d
-        out[b0:b1] = deepest
+        for j in range(m):
+            out[b0 + j] = deepest[j]
 
 
 def _tail_index(r: np.ndarray) -> np.ndarray:
