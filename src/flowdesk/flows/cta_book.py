@@ -140,7 +140,8 @@ def _book_step(
     if update:
         _corr_update(s, cnt, z, decay)
         _corr_scales(s, cnt, min_obs, inv, known)
-        active[:] = new_active
+        for i in range(active.size):  # a loop: numba's array setitem compiles a formatted raise
+            active[i] = new_active[i]
         total = _corr_total(s, inv, known, active)
     else:
         for k in range(active.size):
