@@ -263,53 +263,48 @@ def _ewm_var_cols(
         sum_wt2 = np.ones(m)
         old_wt = np.ones(m)
         nobs = np.zeros(m, dtype=np.int64)
-        for t in range(n_t):
+        for j in range(m):  # the first row starts every column
+            cur = x[0, b0 + j]
+            mean[j] = cur
+            nobs[j] = 1 if cur == cur else 0
+            out[0, b0 + j] = (cov[j] if bias else np.nan) if nobs[j] >= minp else np.nan
+        for t in range(1, n_t):
             row = x[t, b0:b1]
             res = out[t, b0:b1]
+            # Branch-free, as in _ewm_mean_cols: candidates computed, the rule selects.
             for j in range(m):
                 cur = row[j]
                 obs = cur == cur
-                if t == 0:
-                    mean[j] = cur
-                    nobs[j] = 1 if obs else 0
-                else:
-                    if obs:
-                        nobs[j] += 1
-                    mu = mean[j]
-                    if mu == mu:
-                        if obs or not ignore_na:
-                            sum_wt[j] *= decay
-                            sum_wt2[j] *= decay * decay
-                            old_wt[j] *= decay
-                            if obs:
-                                old_mean = mu
-                                if mu != cur:
-                                    mean[j] = (old_wt[j] * old_mean + new_wt * cur) / (
-                                        old_wt[j] + new_wt
-                                    )
-                                d_old = old_mean - mean[j]
-                                d_new = cur - mean[j]
-                                cov[j] = (
-                                    old_wt[j] * (cov[j] + d_old * d_old) + new_wt * d_new * d_new
-                                ) / (old_wt[j] + new_wt)
-                                sum_wt[j] += new_wt
-                                sum_wt2[j] += new_wt * new_wt
-                                old_wt[j] += new_wt
-                                if not adjust:
-                                    sum_wt[j] /= old_wt[j]
-                                    sum_wt2[j] /= old_wt[j] * old_wt[j]
-                                    old_wt[j] = 1.0
-                    elif obs:
-                        mean[j] = cur
-                if nobs[j] >= minp:
-                    if bias:
-                        res[j] = cov[j]
-                    else:
-                        num = sum_wt[j] * sum_wt[j]
-                        den = num - sum_wt2[j]
-                        res[j] = (num / den) * cov[j] if den > 0.0 else np.nan
-                else:
-                    res[j] = np.nan
+                cnt = nobs[j] + (1 if obs else 0)
+                nobs[j] = cnt
+                mu = mean[j]
+                seen = mu == mu
+                step = seen and (obs or not ignore_na)
+                sw = sum_wt[j] * decay if step else sum_wt[j]
+                sw2 = sum_wt2[j] * (decay * decay) if step else sum_wt2[j]
+                ow = old_wt[j] * decay if step else old_wt[j]
+                take = seen and obs
+                new_mean = (ow * mu + new_wt * cur) / (ow + new_wt) if mu != cur else mu
+                d_old = mu - new_mean
+                d_new = cur - new_mean
+                new_cov = (ow * (cov[j] + d_old * d_old) + new_wt * d_new * d_new) / (ow + new_wt)
+                sw_t = sw + new_wt
+                sw2_t = sw2 + new_wt * new_wt
+                ow_t = ow + new_wt
+                if not adjust:
+                    sw_t = sw_t / ow_t
+                    sw2_t = sw2_t / (ow_t * ow_t)
+                    ow_t = 1.0
+                mean[j] = new_mean if take else (cur if (obs and not seen) else mu)
+                cov[j] = new_cov if take else cov[j]
+                sum_wt[j] = sw_t if take else sw
+                sum_wt2[j] = sw2_t if take else sw2
+                old_wt[j] = ow_t if take else ow
+                num = sum_wt[j] * sum_wt[j]
+                den = num - sum_wt2[j]
+                unbiased = (num / den) * cov[j] if den > 0.0 else np.nan
+                value = cov[j] if bias else unbiased
+                res[j] = value if cnt >= minp else np.nan
 
 
 def ewm_var_into(
