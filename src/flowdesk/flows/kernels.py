@@ -430,15 +430,18 @@ def _lagged_return_cols(
         for t in range(min(lag, n_t)):
             for j in range(b0, b1):
                 out[t, j] = np.nan
-        # Branch-free inner loops (the choice is made per call), so they vectorise.
-        if log:
-            for t in range(lag, n_t):
-                for j in range(b0, b1):
-                    out[t, j] = math.log(x[t, j]) - math.log(x[t - lag, j])
-        else:
-            for t in range(lag, n_t):
-                for j in range(b0, b1):
-                    out[t, j] = x[t, j] / x[t - lag, j] - 1.0
+        # Row slices indexed from 0, as in the EWMA kernels: LLVM vectorises these.
+        m = b1 - b0
+        for t in range(lag, n_t):
+            row = x[t, b0:b1]
+            before = x[t - lag, b0:b1]
+            res = out[t, b0:b1]
+            if log:
+                for j in range(m):
+                    res[j] = math.log(row[j]) - math.log(before[j])
+            else:
+                for j in range(m):
+                    res[j] = row[j] / before[j] - 1.0
 
 
 def lagged_return_into(x: np.ndarray, lag: int, log: bool, out: np.ndarray) -> None:
