@@ -155,12 +155,6 @@ def run_into(kernel: Callable[..., None], x: np.ndarray, out: np.ndarray, *args:
 
 
 @nb.njit(cache=True, inline="always")
-def _leaving(x: np.ndarray, t: int, window: int, col: int) -> float:
-    # The value that leaves the window at row t; NaN (nothing to drop) while it fills.
-    return x[t - window, col] if t >= window else np.nan
-
-
-@nb.njit(cache=True, inline="always")
 def _run_length(same: int, prev: float, v: float) -> tuple[int, float]:
     # Length of the current run of values equal to v, and v as the new previous value.
     return (same + 1 if v == prev else 1), v
@@ -345,35 +339,51 @@ def _rolling_cols(
         nobs = np.zeros(m, dtype=np.int64)
         same = np.zeros(m, dtype=np.int64)
         prev = np.full(m, np.nan)
+        nothing = np.full(m, np.nan)  # what leaves the window while it fills
         for t in range(n_t):
+            row = x[t, b0:b1]
+            gone = x[t - window, b0:b1] if t >= window else nothing
+            res = out[t, b0:b1]
+            # Branch-free, as the EWMA kernels: each update is computed and the NaN rules
+            # select it (the same arithmetic where selected), so the loop vectorises.
             for j in range(m):
                 # pandas removes the leaving value before adding the new one.
-                r = _leaving(x, t, window, b0 + j)
-                if r == r:
-                    nobs[j] -= 1
-                    if not var:
-                        total[j], comp_rem[j] = _kahan_add(total[j], comp_rem[j], -r)
-                    elif nobs[j] > 0:
-                        mean[j], total[j], comp_rem[j] = _welford(
-                            mean[j], total[j], comp_rem[j], r, nobs[j], -1.0
-                        )
-                    else:
-                        mean[j] = 0.0
-                        total[j] = 0.0
-                v = x[t, b0 + j]
-                if v == v:
-                    nobs[j] += 1
-                    if var:
-                        mean[j], total[j], comp_add[j] = _welford(
-                            mean[j], total[j], comp_add[j], v, nobs[j], 1.0
-                        )
-                    else:
-                        total[j], comp_add[j] = _kahan_add(total[j], comp_add[j], v)
-                    same[j], prev[j] = _run_length(same[j], prev[j], v)
+                r = gone[j]
+                has_r = r == r
+                n = nobs[j] - (1 if has_r else 0)
+                tot = total[j]
+                mu = mean[j]
                 if var:
-                    out[t, b0 + j] = _var_value(total[j], nobs[j], same[j], min_periods, ddof)
+                    mu_r, tot_r, c_r = _welford(mu, tot, comp_rem[j], r, n, -1.0)
+                    keep = has_r and n > 0
+                    empty = has_r and n <= 0
+                    mu = mu_r if keep else (0.0 if empty else mu)
+                    tot = tot_r if keep else (0.0 if empty else tot)
+                    comp_rem[j] = c_r if keep else comp_rem[j]
                 else:
-                    out[t, b0 + j] = _sum_value(total[j], nobs[j], same[j], prev[j], min_periods)
+                    tot_r, c_r = _kahan_add(tot, comp_rem[j], -r)
+                    tot = tot_r if has_r else tot
+                    comp_rem[j] = c_r if has_r else comp_rem[j]
+                v = row[j]
+                has_v = v == v
+                n = n + (1 if has_v else 0)
+                if var:
+                    mu_a, tot_a, c_a = _welford(mu, tot, comp_add[j], v, n, 1.0)
+                    mu = mu_a if has_v else mu
+                else:
+                    tot_a, c_a = _kahan_add(tot, comp_add[j], v)
+                tot = tot_a if has_v else tot
+                comp_add[j] = c_a if has_v else comp_add[j]
+                run, _ = _run_length(same[j], prev[j], v)
+                same[j] = run if has_v else same[j]
+                prev[j] = v if has_v else prev[j]
+                nobs[j] = n
+                mean[j] = mu
+                total[j] = tot
+                if var:
+                    res[j] = _var_value(tot, n, same[j], min_periods, ddof)
+                else:
+                    res[j] = _sum_value(tot, n, same[j], prev[j], min_periods)
 
 
 @nb.njit(cache=True, inline="always")
