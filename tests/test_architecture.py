@@ -27,7 +27,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 LAYERS: dict[str, int] = {
     **dict.fromkeys(
         ("errors", "config", "dates", "jsontools", "lazy", "results", "stats", "memo", "models",
-         "_version", "output_paths", "machine", "formatting", "i18n"), 0),
+         "_version", "output_paths", "machine", "formatting", "i18n", "threads"), 0),
     **dict.fromkeys(("data", "calendars"), 1),
     **dict.fromkeys(("flows", "vol", "policy", "macro", "sim", "drivers", "overview",
                      "validation"), 2),

@@ -10,6 +10,9 @@ from __future__ import annotations
 from flowdesk._version import __version__
 from flowdesk.lazy import lazy_exports
 from flowdesk.models import MODELS
+from flowdesk.threads import configure_blas
+
+configure_blas()  # before numpy loads: see flowdesk.threads
 
 _LAZY = {
     "load": "flowdesk.data",

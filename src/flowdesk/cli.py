@@ -913,7 +913,17 @@ def _numba_cache_warm() -> bool:
         return any(Path(cache_root).rglob("kernel._advance_block*.nbi"))
     if spec is None or spec.origin is None:
         return True
-    return any((Path(spec.origin).parent / "__pycache__").glob("kernel._advance_block*.nbi"))
+    pattern = "kernel._advance_block*.nbi"
+    if any((Path(spec.origin).parent / "__pycache__").glob(pattern)):
+        return True
+    # Where __pycache__ is not writable (a system-wide install) numba caches per user.
+    try:
+        from numba.core.caching import _CacheLocator
+        from numba.misc.appdirs import AppDirs
+    except ImportError:  # numba moved its internals: assume a first run
+        return False
+    user = Path(AppDirs(appname="numba", appauthor=False).user_cache_dir)
+    return any((user / _CacheLocator.get_suitable_cache_subpath(spec.origin)).glob(pattern))
 
 
 def _refresh_for_report(settings: Any) -> None:

@@ -131,3 +131,47 @@ def test_property_rolling_and_ewm_match_pandas(x: np.ndarray, window: int) -> No
                                rtol=1e-9, atol=1e-9, equal_nan=True)
     np.testing.assert_allclose(k.ewm_mean(x, span=window), frame.ewm(span=window).mean(),
                                rtol=1e-9, atol=1e-9, equal_nan=True)
+
+
+def test_threaded_blocks_equal_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Force the thread split (the test panels are below SERIAL_CELLS) on 700 columns:
+    # three blocks of 256, the last one short, split over two or more threads.
+    monkeypatch.setattr(k, "SERIAL_CELLS", 0)
+    monkeypatch.setattr(k, "_threads", lambda: 2)
+    panel = _random_panel(3, n_t=120, n_a=700)
+    frame = pd.DataFrame(panel)
+    _close(k.ewm_mean(panel, span=10), frame.ewm(span=10).mean())
+    _close(k.ewm_std(panel, span=10, adjust=False), frame.ewm(span=10, adjust=False).std())
+    _close(k.rolling_sum(panel, 21), frame.rolling(21).sum())
+    np.testing.assert_allclose(k.rolling_std(panel, 21) ** 2, frame.rolling(21).var(),
+                               rtol=RTOL, atol=1e-12 * float(np.nanvar(panel)), equal_nan=True)
+    prices = np.exp(np.nancumsum(panel, axis=0))
+    _close(k.lagged_returns(prices, 5), pd.DataFrame(prices).pct_change(5, fill_method=None))
+
+
+def test_zero_price_gives_inf_like_pandas() -> None:
+    prices = np.array([[1.0, 0.0], [2.0, 1.0], [0.0, 2.0]])
+    _close(k.lagged_returns(prices, 1), pd.DataFrame(prices).pct_change(1, fill_method=None))
+
+
+def test_one_compiled_specialisation_for_writable_and_read_only_inputs() -> None:
+    # pandas' copy-on-write arrays are read-only; each type would be a second compile.
+    writable = _random_panel(4, n_t=50, n_a=3)
+    read_only = writable.copy()
+    read_only.flags.writeable = False
+    for x in (writable, read_only, writable[:, :2], np.asfortranarray(writable)):
+        out = np.empty(x.shape)
+        k.ewm_mean_into(x, 0.2, True, False, 0, out)
+        k.rolling_sum_into(x, 5, 5, out)
+    assert len(k._ewm_mean_cols.signatures) == 1
+    assert len(k._rolling_cols.signatures) == 1
+
+
+def test_output_of_another_layout_is_filled_and_a_wrong_shape_refused() -> None:
+    x = _random_panel(5, n_t=30, n_a=4)
+    expected = pd.DataFrame(x).ewm(alpha=0.5).mean()
+    for out in (np.empty((30, 4), order="F"), np.empty((30, 4), dtype=np.float32)):
+        k.ewm_mean_into(x, 0.5, True, False, 0, out)
+        np.testing.assert_allclose(out, expected, rtol=1e-6 if out.dtype == np.float32 else RTOL)
+    with pytest.raises(ValueError, match=r"out: need a writable array of shape \(30, 4\)"):
+        k.ewm_mean_into(x, 0.5, True, False, 0, np.empty((4, 30)))

@@ -67,3 +67,51 @@ def test_replay_errors(closes: pd.Series) -> None:
     with pytest.raises(DataError):
         Replay(draws=1).run("feb2018", closes=closes.loc["2017-06-01":])
     assert set(EPISODES) == {"feb2018", "mar2020", "aug2024", "apr2025"}
+
+
+def _perturbed(value: object) -> object:
+    # Another valid value of a SimParams field of this type.
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value // 2 + 1
+    if isinstance(value, float):
+        return value * 0.5 if value else 0.25
+    if isinstance(value, tuple) and all(isinstance(v, float) for v in value):
+        return tuple(v * 0.5 for v in value)
+    if isinstance(value, str):
+        return "2019-06-03"
+    raise TypeError(f"no perturbation for {value!r}")
+
+
+def test_fields_outside_the_state_key_leave_the_initial_state_unchanged(
+    closes: pd.Series,
+) -> None:
+    # The replay seeds the agents once for all parameter draws, keyed on STATE_FIELDS:
+    # changing any other field must give the same state, array for array.
+    import dataclasses
+
+    from flowdesk.sim.state import STATE_FIELDS
+
+    # Ending 38 sessions after the February 2020 high, so that each lookback, lag and
+    # window sees different closes.
+    hist = closes.loc[:"2020-04-15"].iloc[-700:].to_numpy()
+    base = SimParams()
+    ref = initial_state(base, hist, 2)
+    others = [f.name for f in dataclasses.fields(SimParams) if f.name not in STATE_FIELDS]
+    assert {"multiplier", "dealer_gamma_bn", "cta_aum_bn", "volcontrol_aum_bn",
+            "stop_sizes_bn"} <= set(others)  # the fields a replay draws
+    for name in others:
+        state = initial_state(base.replace(**{name: _perturbed(getattr(base, name))}), hist, 2)
+        for a, b in zip(ref.args(), state.args(), strict=True):
+            np.testing.assert_array_equal(a, b, err_msg=name)
+    # and each field inside the key does change it (values chosen so that the floor,
+    # the cap and the lag bind on this history)
+    inside = {"cta_vol_target": 0.05, "cta_min_vol": 2.0, "cta_equity_weight": 0.5,
+              "cta_max_position": 0.001, "cta_lag": 3, "stop_lookback": 32,
+              "stop_drawdowns": (0.05, 0.10, 0.15)}
+    assert set(inside) | {"cohorts", "trend"} == set(STATE_FIELDS)
+    for name, value in inside.items():
+        state = initial_state(base.replace(**{name: value}), hist, 2)
+        assert not all(np.array_equal(a, b) for a, b in zip(ref.args(), state.args(),
+                                                            strict=True)), name

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from flowdesk.errors import DataError, ModelError
+from flowdesk.flows.kernels import input_panel
 
 __all__ = [
     "AumBand",
@@ -134,8 +135,9 @@ def expanding_percentile(series: pd.Series, min_periods: int = 252) -> pd.Series
     Equals ``percentile_of_last(series.iloc[: t + 1])`` at every ``t`` (a test
     checks this against the slow loop); NaN until ``min_periods`` observations.
     """
-    values = np.ascontiguousarray(series.to_numpy(dtype=float))
-    out = np.empty_like(values)
+    # One compiled specialisation whether pandas hands out a read-only array or not.
+    values = input_panel(series.to_numpy(dtype=float))
+    out = np.empty(values.shape)
     _expanding_percentile(values, int(min_periods), out)
     return pd.Series(out, index=series.index, name=series.name)
 

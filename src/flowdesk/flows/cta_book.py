@@ -9,10 +9,12 @@ only the hot loops and the state they carry.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numba as nb
 import numpy as np
 
+from flowdesk.flows import kernels as k
 from flowdesk.flows.cta_signals import (
     ForecastParams,
     blend_value,
@@ -138,7 +140,8 @@ def _book_step(
     if update:
         _corr_update(s, cnt, z, decay)
         _corr_scales(s, cnt, min_obs, inv, known)
-        active[:] = new_active
+        for i in range(active.size):  # a loop: numba's array setitem compiles a formatted raise
+            active[i] = new_active[i]
         total = _corr_total(s, inv, known, active)
     else:
         for k in range(active.size):
@@ -270,8 +273,10 @@ def _price_at(paths: np.ndarray, hist: np.ndarray, ip: int, i: int, r: int, row0
     return hist[hist.shape[0] - 1 - (row0 - r), i]
 
 
-@nb.njit(cache=True, parallel=True, error_model="numpy")
-def along_kernel(
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def _along_paths(
+    lo: int,
+    hi: int,
     paths: np.ndarray,
     hist: np.ndarray,
     row0: int,
@@ -305,13 +310,12 @@ def along_kernel(
     weights: np.ndarray,
     idm_fixed: float,
     out: np.ndarray,
-) -> None:
-    """Continue every recursion of the fit along scenario paths, one path per thread task."""
-    # Continue every recursion of fit() along each path (one path per task).
+) -> None:  # pragma: no cover - compiled; see along_kernel
+    # Continue every recursion of fit() along paths lo..hi-1.
     fast_idx, slow_idx, scalars, lookbacks, tsmom_weight, fdm, cap = params
-    n_paths, horizon, n_a = paths.shape
+    _, horizon, n_a = paths.shape
     n_w = scalars.size
-    for ip in nb.prange(n_paths):
+    for ip in range(lo, hi):
         e = e0.copy()
         w = w0.copy()
         vm = vm0.copy()
@@ -362,6 +366,19 @@ def along_kernel(
                 forecast, vol, active, n_active, idm, tau, max_gross, cap, weights, out[ip, j],
                 pct,
             )
+
+
+def along_kernel(paths: np.ndarray, *args: Any) -> None:
+    """Continue every recursion of the fit along scenario paths (``_along_paths``'s arguments).
+
+    Paths are independent: they are split over threads, each a contiguous run
+    (:func:`flowdesk.flows.kernels.split_range`), the compiled loop releasing the GIL.
+    """
+    paths = k.input_panel(paths)
+    n_paths, horizon, n_a = paths.shape
+    # A path-day of one asset steps every EWMA and window and a correlation row: count
+    # it as 64 cells of a panel kernel when deciding whether threads pay.
+    k.split_range(_along_paths, n_paths, 1, n_paths * horizon * n_a * 64, paths, *args)
 
 
 # --- model and result ---------------------------------------------------------------------

@@ -50,7 +50,6 @@ from flowdesk.flows.cta_signals import (
 __all__ = ["PivotLevels", "ewmac_pivot_into", "pivot_levels", "tsmom_pivot"]
 
 
-@nb.njit(cache=True, parallel=True, error_model="numpy")
 def ewmac_pivot_into(
     p: np.ndarray,
     fast: np.ndarray,
@@ -70,11 +69,24 @@ def ewmac_pivot_into(
     alpha`` and ``new`` the weight of a new observation (1 if ``adjust`` else
     ``alpha``). NaN where today's price or a state is missing.
     """
-    n_t, n_a = p.shape
-    for b in nb.prange(k.n_blocks(n_a)):  # the column blocks of the kernels
-        lo, hi = k.block_bounds(b, n_a)
+    k.run_into(
+        _ewmac_pivot_cols, k.input_panel(p), out, k.input_panel(fast), k.input_panel(slow),
+        k.input_panel(w_fast), k.input_panel(w_slow), float(decay_f), float(decay_s),
+        float(new_f), float(new_s),
+    )
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def _ewmac_pivot_cols(
+    lo: int, hi: int, p: np.ndarray, fast: np.ndarray, slow: np.ndarray, w_fast: np.ndarray,
+    w_slow: np.ndarray, decay_f: float, decay_s: float, new_f: float, new_s: float,
+    out: np.ndarray,
+) -> None:  # pragma: no cover - compiled; see ewmac_pivot_into
+    n_t = p.shape[0]
+    for b0 in range(lo, hi, k._BLOCK):  # the column blocks of the kernels
+        b1 = min(b0 + k._BLOCK, hi)
         for t in range(n_t):
-            for j in range(lo, hi):
+            for j in range(b0, b1):
                 out[t, j] = _pivot(p[t, j], fast[t, j], slow[t, j], w_fast[t, j], w_slow[t, j],
                                    decay_f, decay_s, new_f, new_s)
 

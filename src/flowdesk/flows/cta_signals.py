@@ -205,7 +205,6 @@ def forecast_params(spec: TrendSpec) -> ForecastParams:
     )
 
 
-@nb.njit(cache=True, parallel=True, error_model="numpy")
 def ewm_weight_into(
     x: np.ndarray, decay: float, adjust: bool, ignore_na: bool, out: np.ndarray
 ) -> None:
@@ -220,21 +219,27 @@ def ewm_weight_into(
     state rebuilt from it continues their EWMAs bit for bit. Passing
     ``decay * decay`` gives the ``sum_wt2`` state of the EW variance kernel.
     """
-    n_t, n_a = x.shape
-    for b in nb.prange(k.n_blocks(n_a)):  # the column blocks of the kernels
-        lo, hi = k.block_bounds(b, n_a)
-        for j in range(lo, hi):
-            w = np.nan
-            for t in range(n_t):
-                obs = x[t, j] == x[t, j]
-                if w == w:
-                    if obs or not ignore_na:
-                        w *= decay
-                        if obs:
-                            w = w + 1.0 if adjust else 1.0
-                elif obs:
-                    w = 1.0
-                out[t, j] = w
+    k.run_into(_ewm_weight_cols, k.input_panel(x), out, float(decay), bool(adjust),
+               bool(ignore_na))
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def _ewm_weight_cols(
+    lo: int, hi: int, x: np.ndarray, decay: float, adjust: bool, ignore_na: bool, out: np.ndarray
+) -> None:  # pragma: no cover - compiled; see ewm_weight_into
+    n_t = x.shape[0]
+    for j in range(lo, hi):
+        w = np.nan
+        for t in range(n_t):
+            obs = x[t, j] == x[t, j]
+            if w == w:
+                if obs or not ignore_na:
+                    w *= decay
+                    if obs:
+                        w = w + 1.0 if adjust else 1.0
+            elif obs:
+                w = 1.0
+            out[t, j] = w
 
 
 @nb.njit(cache=True, inline="always", error_model="numpy")
@@ -266,24 +271,26 @@ def cap_value(value: float, cap: float) -> float:
     return min(max(value, -cap), cap)
 
 
-@nb.njit(cache=True, parallel=True, error_model="numpy")
-def _forecast_into(
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def _forecast_cols(
+    lo0: int,
+    hi0: int,
     p: np.ndarray,
     ewmas: np.ndarray,
     sigma: np.ndarray,
     params: ForecastParams,
     ewmac_out: np.ndarray,
     forecast_out: np.ndarray,
-) -> None:
+) -> None:  # pragma: no cover - compiled; see _forecast_into
     # One pass over all windows: ewmac_out[w] and forecast_out equal the `ewmac` and
     # `forecast` of pandas_forecasts (module docstring); the TSMOM signs are used, not
     # stored (the lagged rows are cache-hot).
     # Assets innermost so the loop vectorises.
     fast_idx, slow_idx, scalars, lookbacks, tsmom_weight, fdm, cap = params
-    n_t, n_a = p.shape
+    n_t = p.shape[0]
     n_w = scalars.size
-    for b in nb.prange(k.n_blocks(n_a)):  # the column blocks of the kernels
-        lo, hi = k.block_bounds(b, n_a)
+    for lo in range(lo0, hi0, k._BLOCK):  # the column blocks of the kernels
+        hi = min(lo + k._BLOCK, hi0)
         total = np.empty(hi - lo)
         nan_row = np.full(hi - lo, np.nan)
         for t in range(n_t):
@@ -304,6 +311,19 @@ def _forecast_into(
             res = forecast_out[t, lo:hi]
             for j in range(hi - lo):
                 res[j] = cap_value(fdm * (total[j] / n_w), cap)
+
+
+def _forecast_into(
+    p: np.ndarray,
+    ewmas: np.ndarray,
+    sigma: np.ndarray,
+    params: ForecastParams,
+    ewmac_out: np.ndarray,
+    forecast_out: np.ndarray,
+) -> None:
+    # Threads over column blocks of _forecast_cols (see flowdesk.flows.kernels).
+    k.run_into(_forecast_cols, k.input_panel(p), forecast_out, k.input_panel(ewmas),
+               k.input_panel(sigma), params, ewmac_out)
 
 
 def as_panel(prices: pd.DataFrame | np.ndarray) -> np.ndarray:

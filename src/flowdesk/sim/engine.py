@@ -22,7 +22,9 @@ from flowdesk.sim.params import AGENT_CLASSES, AgentClass, SimParams, agent_clas
 from flowdesk.sim.seeds import TRADER_SHOCKS, standard_normals
 from flowdesk.sim.state import KernelParams, SimState, initial_state, synthetic_history
 
-__all__ = ["PathArrays", "buyback_flows", "run_kernel", "run_paths", "weekday_sessions"]
+__all__ = [
+    "PathArrays", "buyback_flows", "buyback_key", "run_kernel", "run_paths", "weekday_sessions",
+]
 
 _EMPTY2 = np.empty((0, 1))
 
@@ -78,7 +80,8 @@ def weekday_sessions(start: str | pd.Timestamp, n: int) -> pd.DatetimeIndex:
     return pd.bdate_range(pd.Timestamp(start), periods=n, name="date")
 
 
-def _buyback_key(p: SimParams) -> tuple[float, int, float, float, float]:
+def buyback_key(p: SimParams) -> tuple[float, int, float, float, float]:
+    """The :class:`SimParams` fields :func:`buyback_flows` reads (hashable)."""
     return (p.buyback_annual_bn, p.buyback_blackout_lead, p.buyback_share_10b5_1,
             p.buyback_offset, p.market_cap_bn)
 
@@ -126,8 +129,8 @@ def buyback_flows(
     partial year is not re-centred on its own days.
     """
     if isinstance(n_or_sessions, int):
-        return _weekday_buybacks(_buyback_key(p), p.start_date, n_or_sessions).copy()
-    return _net_buybacks(_buyback_key(p), pd.DatetimeIndex(n_or_sessions),
+        return _weekday_buybacks(buyback_key(p), p.start_date, n_or_sessions).copy()
+    return _net_buybacks(buyback_key(p), pd.DatetimeIndex(n_or_sessions),
                          "nyse" if nyse else "weekdays")
 
 

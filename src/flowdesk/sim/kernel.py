@@ -83,6 +83,14 @@ _W_SHORT = 21
 _W_LONG = 63  # also the length of the return ring
 
 
+@nb.njit(cache=True, inline="always")
+def _put(dst: np.ndarray, src: np.ndarray) -> None:
+    # dst[:] = src for equal-length rows. A loop, because numba's array setitem checks
+    # shapes with a formatted error message whose compilation cost seconds.
+    for jj in range(dst.size):
+        dst[jj] = src[jj]
+
+
 @nb.njit(cache=True, nogil=True, error_model="numpy")
 def _advance_block(
     lo, hi, t0, rec0, z, zv, exo, forced, bb, fw, scale,
@@ -156,7 +164,7 @@ def _advance_block(
             f5[jj] = c_d * rprev[jj]
         fl[4, :] = scale[4] * bb[t]
         if has_aux:
-            nf_used[:] = share
+            _put(nf_used, share)
         row = vtgt[0, (t - coh_lag[0]) % ring_l, lo:hi]
         w = coh_w[0]
         for jj in range(m):
@@ -169,12 +177,12 @@ def _advance_block(
         f2 = fl[2]
         for jj in range(m):
             f2[jj] = scale[2] * (held[jj] - vheld[jj]) * vc_aum
-        vheld[:] = held
+        _put(vheld, held)
         crow = ctgt[(t - cta_lag) % ring_c, lo:hi]
         f3 = fl[3]
         for jj in range(m):
             f3[jj] = scale[3] * (crow[jj] - cheld[jj]) * cta_aum
-        cheld[:] = crow
+        _put(cheld, crow)
         f6 = fl[6]
         if n_stop == 0:
             f6[:] = 0.0
@@ -221,7 +229,7 @@ def _advance_block(
         # --- market state with close t -------------------------------------------
         for jj in range(m):
             logp[jj] += ret[jj]
-        prev_p[:] = price
+        _put(prev_p, price)
         for jj in range(m):
             price[jj] = prev_p[jj] * exp_small(ret[jj])
         if has_v:
@@ -237,16 +245,16 @@ def _advance_block(
             attract = a0 + a_n * (nf - (1.0 - nf)) + a_p * mis * mis + a_r * ret[jj]
             share[jj] = 1.0 / (1.0 + exp_clamped(-beta * attract))
         if o >= 0:
-            out_r[o, lo:hi] = ret
+            _put(out_r[o, lo:hi], ret)
             if has_p:
-                out_p[o, lo:hi] = price
+                _put(out_p[o, lo:hi], price)
             if has_f:
                 for k in range(N_CLASSES):
-                    out_f[k, o, lo:hi] = fl[k]
+                    _put(out_f[k, o, lo:hi], fl[k])
             if has_aux:
-                out_aux[0, o, lo:hi] = vheld
-                out_aux[1, o, lo:hi] = cheld
-                out_aux[2, o, lo:hi] = nf_used
+                _put(out_aux[0, o, lo:hi], vheld)
+                _put(out_aux[1, o, lo:hi], cheld)
+                _put(out_aux[2, o, lo:hi], nf_used)
         # --- vol-control estimators and targets with close t ---------------------
         old_l = vring[t % _W_LONG, lo:hi]
         old_s = vring[(t - _W_SHORT) % _W_LONG, lo:hi]
@@ -262,7 +270,7 @@ def _advance_block(
             s_l[jj] += ret[jj] - old_l[jj]
         for jj in range(m):
             q_l[jj] += ret[jj] * ret[jj] - old_l[jj] * old_l[jj]
-        old_l[:] = ret  # the slot of t - 63 now holds r_t
+        _put(old_l, ret)  # the slot of t - 63 now holds r_t
         v21 = vols[0]
         v63 = vols[1]
         vew = vols[2]
@@ -337,7 +345,7 @@ def _advance_block(
             c_sw[jj] = sw
             c_sw2[jj] = sw2
             nobs[jj] = cnt
-        pring[t % ring_p, lo:hi] = price
+        _put(pring[t % ring_p, lo:hi], price)
         for k in range(n_stop):
             armed = sarm[k, lo:hi]
             high = shigh[k, lo:hi]

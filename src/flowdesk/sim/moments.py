@@ -34,6 +34,7 @@ __all__ = [
     "ABS_LAGS",
     "DATA_END",
     "DATA_START",
+    "HILL_SHARE",
     "MOMENT_LABELS",
     "MOMENT_NAMES",
     "acf",
@@ -41,6 +42,7 @@ __all__ = [
     "data_returns",
     "excess_kurtosis",
     "hill",
+    "hill_of_largest",
     "leverage",
     "mean_abs",
     "moment_panel",
@@ -64,7 +66,8 @@ MOMENT_LABELS: dict[str, str] = {
 }
 DATA_START = "1999-01-01"
 DATA_END = "2018-12-31"
-_HILL_SHARE = 0.05
+#: Share of the largest ``|r|`` the Hill estimator uses.
+HILL_SHARE = 0.05
 
 
 def _panel(x: np.ndarray) -> np.ndarray:
@@ -96,16 +99,21 @@ def mean_abs(x: np.ndarray) -> np.ndarray | float:
     return _squeeze(np.abs(_panel(x)).mean(axis=0), x)
 
 
-def hill(x: np.ndarray, share: float = _HILL_SHARE) -> np.ndarray | float:
+def hill(x: np.ndarray, share: float = HILL_SHARE) -> np.ndarray | float:
     """Hill tail index of ``|x|`` from the largest ``floor(share * n)`` observations."""
     a = np.abs(_panel(x))
     n = a.shape[0]
     k = int(share * n)
     if k < 2:
         raise DataError(f"hill: {n} observations give fewer than 2 in the top {share:.0%}")
-    top = -np.sort(-a, axis=0)[: k + 1]
+    return _squeeze(hill_of_largest(-np.sort(-a, axis=0)[: k + 1]), x)
+
+
+def hill_of_largest(top: np.ndarray) -> np.ndarray:
+    """Hill index per column from the ``k + 1`` largest ``|x|``, in descending order."""
+    k = top.shape[0] - 1
     logs = np.log(top[:k] / top[k])
-    return _squeeze(1.0 / logs.mean(axis=0), x)
+    return 1.0 / logs.mean(axis=0)
 
 
 def leverage(x: np.ndarray) -> np.ndarray | float:

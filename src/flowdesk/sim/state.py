@@ -27,7 +27,10 @@ from flowdesk.flows.volcontrol_trigger import (
 )
 from flowdesk.sim.params import SimParams
 
-__all__ = ["ESTIMATOR_CODES", "KernelParams", "SimState", "initial_state", "synthetic_history"]
+__all__ = [
+    "ESTIMATOR_CODES", "STATE_FIELDS", "KernelParams", "SimState", "initial_state", "state_key",
+    "synthetic_history",
+]
 
 #: Kernel codes of the vol-control estimators.
 ESTIMATOR_CODES = {"close21": 0, "close63": 1, "ewma94": 2, "max21_63": 3}
@@ -173,6 +176,20 @@ def _ring(rows: np.ndarray, length: int, n: int) -> np.ndarray:
     for k in range(1, length + 1):
         out[(-k) % length] = rows[-k]
     return out
+
+
+#: The :class:`SimParams` fields :func:`initial_state` reads. Parameter sets equal on
+#: these start from the same state, which lets a replay seed its agents once for all
+#: its parameter draws (``tests/sim`` perturbs every other field to keep this true).
+STATE_FIELDS = (
+    "cohorts", "trend", "cta_vol_target", "cta_min_vol", "cta_equity_weight",
+    "cta_max_position", "cta_lag", "stop_lookback", "stop_drawdowns",
+)
+
+
+def state_key(p: SimParams) -> tuple:
+    """The values of :data:`STATE_FIELDS` in ``p`` (hashable)."""
+    return tuple(getattr(p, name) for name in STATE_FIELDS)
 
 
 def initial_state(
