@@ -16,9 +16,7 @@ and the ticker as a dictionary-encoded string column, rows sorted by date.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -28,10 +26,11 @@ import pandas as pd
 
 from flowdesk.config import Settings, get_settings
 from flowdesk.data.dropped import DroppedRows
-from flowdesk.data.formats import non_ascii_digit, read_text
+from flowdesk.data.formats import non_ascii_digit
 from flowdesk.data.shadow import USER_SUFFIX, Coverage, ImportOutcome, check_replace, keep_version
 from flowdesk.data.sources.snapshot import has_snapshot, snapshot_bytes
 from flowdesk.data.store import MergeOutcome, Store, StoreEntry
+from flowdesk.data.table_csv import count_duplicates, read_table_cells
 from flowdesk.dates import DateLike, parse_date, today
 from flowdesk.errors import DataError
 
@@ -407,53 +406,12 @@ def _read_earnings_file(path: Path) -> tuple[pd.DataFrame, DroppedRows]:
     Fatal: an empty ticker, an empty, unparsable, non-ASCII or out-of-range
     report date (see :func:`check_earnings_table`).
     """
-    name = f"{EARNINGS_ID}: file {path}"
-    try:
-        text = read_text(path)
-    except DataError as exc:
-        raise DataError(f"{EARNINGS_ID}: {exc}") from None
-    if not text.strip():
-        raise DataError(f"{name}: is empty")
-    dropped = DroppedRows()
-    reader = csv.reader(io.StringIO(text))
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    try:
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                if header is not None:
-                    dropped.add("blank line", reader.line_num)
-                continue
-            if header is None:
-                header = cells
-            elif len(cells) > len(header):
-                # Misaligned: the ticker or the date could be read from the wrong cell.
-                dropped.add("row with more cells than the header", reader.line_num)
-            else:
-                rows.append(cells)
-                lines.append(reader.line_num)
-    except csv.Error as exc:
-        raise DataError(f"{name}: line {reader.line_num}: malformed CSV ({exc})") from None
-    assert header is not None  # the text has a non-blank line
-    header = [h.strip() for h in header]
-    if not rows:
-        raise DataError(f"{name}: has a header but no rows")
-    width = len(header)
-    frame = pd.DataFrame(
-        [(r + [""] * width)[:width] for r in rows], columns=header, dtype=object
-    )
-    dropped.ignored_columns = tuple(h for h in header if h.lower() not in COLUMNS)
-    table = check_earnings_table(frame, name, lines=lines)
+    cells = read_table_cells(path, EARNINGS_ID, COLUMNS)
+    table = check_earnings_table(cells.frame, cells.name, lines=cells.lines)
     # check_earnings_table folds case and drops repeats; count them here.
-    cols = {h.lower(): h for h in header}
-    folded = pd.DataFrame({
-        "ticker": frame[cols["ticker"]].str.strip().str.upper(),
-        "report_date": frame[cols["report_date"]].str.strip(),
-    })
-    for row in map(int, folded.duplicated().to_numpy().nonzero()[0]):
-        dropped.add("duplicate row", lines[row])
-    return table, dropped
+    count_duplicates(cells, {"ticker": lambda c: c.str.strip().str.upper(),
+                             "report_date": lambda c: c.str.strip()})
+    return table, cells.dropped
 
 
 def import_earnings_dates(

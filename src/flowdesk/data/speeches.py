@@ -20,9 +20,7 @@ On disk the table is indexed by speech date (``date``), with string columns
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,11 +31,12 @@ import pandas as pd
 
 from flowdesk.config import Settings, get_settings
 from flowdesk.data.dropped import DroppedRows
-from flowdesk.data.formats import non_ascii_digit, read_text
+from flowdesk.data.formats import non_ascii_digit
 from flowdesk.data.parquet_io import frame_from_parquet_bytes
 from flowdesk.data.shadow import USER_SUFFIX, Coverage, ImportOutcome, check_replace, keep_version
 from flowdesk.data.sources.snapshot import has_snapshot, snapshot_bytes
 from flowdesk.data.store import MergeOutcome, Store
+from flowdesk.data.table_csv import count_duplicates, read_table_cells
 from flowdesk.dates import DateLike, parse_date, today
 from flowdesk.errors import DataError
 
@@ -440,46 +439,10 @@ def read_speeches_csv(path: str | Path) -> pd.DataFrame:
 
 def _read_file(path: Path) -> tuple[pd.DataFrame, DroppedRows]:
     """The checked table and the rows left out (blank lines, over-long rows, duplicates)."""
-    name = f"{SPEECHES_ID}: file {path}"
-    try:
-        text = read_text(path)
-    except DataError as exc:
-        raise DataError(f"{SPEECHES_ID}: {exc}") from None
-    if not text.strip():
-        raise DataError(f"{name}: is empty")
-    dropped = DroppedRows()
-    reader = csv.reader(io.StringIO(text))
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    try:
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                if header is not None:
-                    dropped.add("blank line", reader.line_num)
-                continue
-            if header is None:
-                header = [h.strip() for h in cells]
-            elif len(cells) > len(header):
-                # Misaligned: the date could be read from the wrong cell.
-                dropped.add("row with more cells than the header", reader.line_num)
-            else:
-                rows.append(cells)
-                lines.append(reader.line_num)
-    except csv.Error as exc:
-        raise DataError(f"{name}: line {reader.line_num}: malformed CSV ({exc})") from None
-    assert header is not None  # the text has a non-blank line
-    if not rows:
-        raise DataError(f"{name}: has a header but no rows")
-    width = len(header)
-    frame = pd.DataFrame([(r + [""] * width)[:width] for r in rows], columns=header, dtype=object)
-    dropped.ignored_columns = tuple(h for h in header if h.lower() not in COLUMNS)
-    table = check_speeches_table(frame, name, lines=lines)
-    cols = {h.lower(): h for h in header}
-    folded = pd.DataFrame({c: frame[cols[c]].str.strip() for c in COLUMNS if c in cols})
-    for row in map(int, folded.duplicated().to_numpy().nonzero()[0]):
-        dropped.add("duplicate row", lines[row])
-    return table, dropped
+    cells = read_table_cells(path, SPEECHES_ID, COLUMNS)
+    table = check_speeches_table(cells.frame, cells.name, lines=cells.lines)
+    count_duplicates(cells, {c: (lambda col: col.str.strip()) for c in COLUMNS})
+    return table, cells.dropped
 
 
 def import_fed_speeches(
