@@ -245,3 +245,18 @@ def test_sections_import_nothing_above_the_report() -> None:
                     # registry imports them).
                     assert name not in ("flowdesk.report.sections",
                                         "flowdesk.report.sections.SECTIONS"), (path.name, name)
+
+
+def test_a_fixed_calibration_sample_is_listed_but_never_stale() -> None:
+    """SP500 ending 2018-12-31 is stale for a 2024 as-of, unless it is a fixed sample."""
+    from flowdesk.report.sections.base import freshness_rows
+
+    asof, end = pd.Timestamp("2024-06-28"), pd.Timestamp("2018-12-31")
+    (live,) = freshness_rows({"SP500": end}, asof)
+    (fixed,) = freshness_rows({"SP500": end}, asof, fixed={"SP500"})
+    assert live.stale and live.age_days == 2006
+    assert not fixed.stale and fixed.age_days == 2006
+    assert fixed.description == "fixed calibration sample, by design"
+    section = Section(id="s", title="S", asof=asof, freshness={"SP500": end},
+                      fixed_inputs=frozenset({"SP500"})).with_notes()
+    assert section.note is None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -189,7 +189,8 @@ class FreshnessRow:
 
 
 def freshness_rows(
-    freshness: Mapping[str, pd.Timestamp | None], asof: pd.Timestamp
+    freshness: Mapping[str, pd.Timestamp | None], asof: pd.Timestamp,
+    fixed: Collection[str] = (),
 ) -> list[FreshnessRow]:
     """Freshness of each input at ``asof``, stale ones flagged (see :class:`FreshnessRow`).
 
@@ -199,6 +200,9 @@ def freshness_rows(
         Input series id -> date of its last observation published by ``asof``.
     asof
         The date the inputs are judged at.
+    fixed
+        Inputs used as a fixed sample by design (a calibration window): listed
+        with their end date, never flagged stale.
 
     Returns
     -------
@@ -218,6 +222,10 @@ def freshness_rows(
                                      spec.description if spec else ""))
             continue
         age = int((asof - last).days)
+        if series_id in fixed:
+            rows.append(FreshnessRow(series_id, pd.Timestamp(last), age, False,
+                                     "fixed calibration sample, by design"))
+            continue
         stale = spec is not None and age > spec.stale_after_days
         rows.append(FreshnessRow(series_id, pd.Timestamp(last), age, stale,
                                  spec.description if spec else ""))
@@ -253,6 +261,8 @@ class Section:
     result
         The model result the section was built from (``None`` for an unavailable
         section): the desk summary at the top of the page reads several of them.
+    fixed_inputs
+        Inputs that are a fixed sample by design (see :func:`freshness_rows`).
     """
 
     id: str
@@ -266,6 +276,7 @@ class Section:
     note: str | None = None
     status: Literal["ok", "unavailable"] = "ok"
     result: Any = field(default=None, repr=False)
+    fixed_inputs: frozenset[str] = frozenset()
 
     @classmethod
     def unavailable(cls, id: str, title: str, asof: pd.Timestamp, reason: str) -> Section:
@@ -279,7 +290,7 @@ class Section:
 
     def freshness_rows(self) -> list[FreshnessRow]:
         """Freshness of each input, with stale ones flagged (see :class:`FreshnessRow`)."""
-        return freshness_rows(self.freshness, self.asof)
+        return freshness_rows(self.freshness, self.asof, self.fixed_inputs)
 
     def with_notes(self, notes: Sequence[str] = ()) -> Section:
         """A copy whose :attr:`note` holds ``notes`` and then the stale-input warning.
@@ -366,6 +377,7 @@ def result_section(
     asof: pd.Timestamp | None = None,
     freshness: Mapping[str, pd.Timestamp | None] | None = None,
     notes: Sequence[str] = (),
+    fixed_inputs: Collection[str] = (),
 ) -> Section:
     """The section of one model result: the way every section module builds its section.
 
@@ -391,6 +403,8 @@ def result_section(
         than the result's own list.
     notes
         The section's own warnings, shown after the result's notes.
+    fixed_inputs
+        Inputs used as a fixed sample by design: listed, never flagged stale.
 
     Returns
     -------
@@ -414,6 +428,7 @@ def result_section(
         methodology=methodology,
         freshness=dict(last_obs(result) if freshness is None else freshness),
         result=result,
+        fixed_inputs=frozenset(fixed_inputs),
     ).with_notes([*getattr(result, "notes", ()), *notes])
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from flowdesk.models import get_model
-from flowdesk.report.sections.base import KeyNumber, result_section
+from flowdesk.report.sections.base import KeyNumber, last_obs, result_section
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -192,9 +192,11 @@ def section_from_result(result: MarketSimulatorResult, asof: pd.Timestamp,
     )
     # Never skipped silently: each failed replay is named with its reason.
     missing = [f"Replay of {label} not shown: {why}" for label, why in (failed or {}).items()]
+    # The calibration sample (S&P 500 closes 1999-2018) is fixed by design, not an input
+    # that went stale: listed with its end date, never flagged against the as-of date.
     return result_section(ID, result, body_html=head + _amp_table(result) + _replay_table(replays),
                           figures=figures, key_numbers=numbers, methodology=methodology,
-                          asof=asof, notes=missing)
+                          asof=asof, notes=missing, fixed_inputs=last_obs(result))
 
 
 def build(ctx: ReportContext) -> Section:
