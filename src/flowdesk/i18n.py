@@ -13,19 +13,32 @@ English is the source language: its "catalog" is the identity.
 
 from __future__ import annotations
 
-import gettext
 from functools import lru_cache
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flowdesk.errors import ConfigError
 
-__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "N_", "check_language", "translations"]
+if TYPE_CHECKING:
+    import gettext
+    from pathlib import Path
+
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "N_", "check_language", "locale_dir", "translations"]
 
 #: Language code -> its own name, as the language switch shows it.
 LANGUAGES: dict[str, str] = {"en": "English", "ko": "한국어"}
 DEFAULT_LANGUAGE = "en"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "flowdesk"
+
+
+def locale_dir() -> Path:
+    """Where the catalogs live: ``flowdesk/locale``.
+
+    A function, with pathlib imported inside: the model registry imports this
+    module for :func:`N_`, and ``import flowdesk`` must stay fast.
+    """
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent / "locale"
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention extraction looks for
@@ -57,6 +70,8 @@ def translations(lang: str = DEFAULT_LANGUAGE) -> gettext.NullTranslations:
     Entries marked fuzzy (guessed by a merge, not checked) are left out, so
     they show in English rather than wrong.
     """
+    import gettext
+
     code = check_language(lang)
     if code == DEFAULT_LANGUAGE:
         return gettext.NullTranslations()
@@ -66,7 +81,7 @@ def translations(lang: str = DEFAULT_LANGUAGE) -> gettext.NullTranslations:
     from babel.messages.pofile import read_po
     from babel.support import Translations
 
-    path = LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+    path = locale_dir() / code / "LC_MESSAGES" / f"{DOMAIN}.po"
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=code, domain=DOMAIN)
     buffer = BytesIO()

@@ -11,12 +11,12 @@ import pytest
 from test_desk_summary import ASOF, FED, FLOWS, VIX, Stub
 
 from flowdesk.errors import ConfigError
-from flowdesk.i18n import LOCALE_DIR, check_language, translations
+from flowdesk.i18n import check_language, locale_dir, translations
 from flowdesk.report.html import render_html
 from flowdesk.report.sections import ReportContext, Section
 
-POT = LOCALE_DIR / "flowdesk.pot"
-KO_PO = LOCALE_DIR / "ko" / "LC_MESSAGES" / "flowdesk.po"
+POT = locale_dir() / "flowdesk.pot"
+KO_PO = locale_dir() / "ko" / "LC_MESSAGES" / "flowdesk.po"
 #: English that may stay on a Korean page: ids, units, tickers and proper names.
 ALLOWED = {"usd", "bn", "yr", "vix", "vix3m", "cta", "fomc", "flowdesk", "sp", "ndx",
            "dff", "dgs3mo", "json", "api", "cme", "fedwatch", "provenance", "md", "aum",
