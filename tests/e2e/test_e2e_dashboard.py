@@ -2,9 +2,9 @@
 
 Every page loads without console errors, charts render, the as-of picker
 changes the numbers and the API docs load. Screenshots go to
-``test-artifacts/screenshots/``. The browser is the system chromium (never
-``playwright install``), launched with the flags from DESIGN.md; pytest-playwright's
-own ``page``/``browser`` fixtures are deliberately not used (they would look for
+``.ci/artifacts/screenshots/`` (CI artifacts, never committed). The browser is the
+system chromium (never ``playwright install``), launched with the flags from
+DESIGN.md; pytest-playwright's own ``page``/``browser`` fixtures are deliberately not used (they would look for
 a downloaded browser).
 """
 
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.skipif(
 )
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[2] / ".ci" / "artifacts" / "screenshots"
 PAST = "2020-03-20"
 
 
@@ -253,3 +253,19 @@ def test_nothing_is_cut_off(dashboard: Browser, tab: object, spec: object, when:
     tab.goto(dashboard.base_url + spec.path + (f"?asof={when}" if when else ""),
              wait_until="load")
     assert tab.evaluate(_CUT_OFF) == []
+
+
+@pytest.mark.parametrize("path", ["/", "/flows"])
+def test_korean_pages_load_without_console_errors(dashboard: Browser, tab: object,
+                                                  path: str) -> None:
+    tab.goto(f"{dashboard.base_url}{path}?asof={PAST}&lang=ko", wait_until="load")
+    assert tab.locator("html").get_attribute("lang") == "ko"
+    assert tab.locator("nav.dash-nav a[aria-current=page]").inner_text() in ("개관", "수급")
+    if path == "/":
+        assert tab.locator("#desk-summary-title").inner_text().startswith("데스크 요약")
+    tab.screenshot(path=str(SHOTS / f"ko-{path.strip('/') or 'overview'}.png"))
+    assert dashboard.errors == []
+    # The language is remembered: the next page without ?lang= is still Korean.
+    tab.goto(f"{dashboard.base_url}/vix?asof={PAST}", wait_until="load")
+    assert tab.locator("html").get_attribute("lang") == "ko"
+    tab.goto(f"{dashboard.base_url}/vix?asof={PAST}&lang=en", wait_until="load")
