@@ -4,8 +4,8 @@ Every page loads without console errors, charts render, the as-of picker
 changes the numbers and the API docs load. Screenshots go to
 ``.ci/artifacts/screenshots/`` (CI artifacts, never committed). The browser is the
 system chromium (never ``playwright install``), launched with the flags from
-DESIGN.md; pytest-playwright's own ``page``/``browser`` fixtures are deliberately not used (they would look for
-a downloaded browser).
+DESIGN.md; pytest-playwright's own ``page``/``browser`` fixtures are deliberately
+not used (they would look for a downloaded browser).
 """
 
 from __future__ import annotations
