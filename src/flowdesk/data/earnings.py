@@ -16,7 +16,6 @@ and the ticker as a dictionary-encoded string column, rows sorted by date.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -26,12 +25,17 @@ import pandas as pd
 
 from flowdesk.config import Settings, get_settings
 from flowdesk.data.dropped import DroppedRows
-from flowdesk.data.formats import non_ascii_digit
 from flowdesk.data.shadow import USER_SUFFIX, Coverage, ImportOutcome, check_replace, keep_version
 from flowdesk.data.sources.snapshot import has_snapshot, snapshot_bytes
 from flowdesk.data.store import MergeOutcome, Store, StoreEntry
-from flowdesk.data.table_csv import count_duplicates, read_table_cells
-from flowdesk.dates import DateLike, parse_date, today
+from flowdesk.data.table_csv import (
+    count_duplicates,
+    date_column,
+    is_blank,
+    read_table_cells,
+    where,
+)
+from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import DataError
 
 __all__ = [
@@ -55,63 +59,10 @@ _NS_PER_DAY = 86_400 * 10**9
 
 
 # ---------------------------------------------------------------- validation
-def _where(row: int, lines: Sequence[int] | None) -> str:
-    line = f" (line {lines[row]})" if lines is not None else ""
-    return f"row {row + 1}{line}"
-
-
-def _is_blank(value: object) -> bool:
-    if value is None or (isinstance(value, float) and value != value):
-        return True
-    return value is pd.NaT or (isinstance(value, str) and not value.strip())
-
-
-def _iso_text(value: object) -> str | None:
-    """Dates and Timestamps as ISO text, text stripped, anything else unparsable.
-
-    Only ``YYYY-MM-DD`` text (the CSV format) is read, so "03/04/2024" is never
-    guessed, and a number is never taken for a count of days or nanoseconds.
-    """
-    if isinstance(value, dt.date):
-        return value.isoformat()[:10]
-    return value.strip() if isinstance(value, str) else None
-
-
 def _dates(raw: pd.Series, name: str, lines: Sequence[int] | None) -> pd.Series:
     """``raw`` as tz-naive midnight datetime64[ns]; DataError at the first bad row."""
-    if not pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        for row, value in enumerate(raw):
-            digit = non_ascii_digit(value) if isinstance(value, str) else None
-            if digit is not None:
-                raise DataError(
-                    f"{name}: {_where(row, lines)}: non-ASCII digit {digit!r} in report_date"
-                    f" {value.strip()!r} (only 0-9 are accepted)"
-                )
-    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        dates = raw.dt.tz_convert(None) if raw.dt.tz is not None else raw
-    else:
-        dates = pd.to_datetime(raw.map(_iso_text), format="%Y-%m-%d", errors="coerce")
-    bad = dates.isna().to_numpy()
-    if bad.any():
-        row = int(bad.argmax())
-        value = raw.iloc[row]
-        shown = repr(value) if isinstance(value, str) else str(value)
-        problem = (
-            "empty report_date"
-            if _is_blank(value)
-            else f"cannot parse report_date {shown} (expected YYYY-MM-DD)"
-        )
-        raise DataError(f"{name}: {_where(row, lines)}: {problem}")
-    dates = dates.dt.normalize().astype("datetime64[ns]")
-    latest = today() + pd.Timedelta(days=365)
-    outside = ((dates < _EARLIEST) | (dates > latest)).to_numpy()
-    if outside.any():
-        row = int(outside.argmax())
-        raise DataError(
-            f"{name}: {_where(row, lines)}: report_date {dates.iloc[row].date()} is outside"
-            f" {_EARLIEST.date()}..{latest.date()} (SEC filings; at most a year ahead)"
-        )
-    return dates.reset_index(drop=True)
+    return date_column(raw, name, lines, column="report_date", earliest=_EARLIEST,
+                       range_note="SEC filings; at most a year ahead")
 
 
 def check_earnings_table(
@@ -164,9 +115,9 @@ def check_earnings_table(
     if len(frame) == 0 and not allow_empty:
         raise DataError(f"{name}: no rows")
     raw_tickers = frame[names["ticker"]]
-    blank = raw_tickers.map(_is_blank).to_numpy(dtype=bool)
+    blank = raw_tickers.map(is_blank).to_numpy(dtype=bool)
     if blank.any():
-        raise DataError(f"{name}: {_where(int(blank.argmax()), lines)}: empty ticker")
+        raise DataError(f"{name}: {where(int(blank.argmax()), lines)}: empty ticker")
     tickers = raw_tickers.map(lambda v: str(v).strip().upper()).astype("str")
     out = pd.DataFrame(
         {

@@ -20,7 +20,6 @@ On disk the table is indexed by speech date (``date``), with string columns
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,13 +30,12 @@ import pandas as pd
 
 from flowdesk.config import Settings, get_settings
 from flowdesk.data.dropped import DroppedRows
-from flowdesk.data.formats import non_ascii_digit
 from flowdesk.data.parquet_io import frame_from_parquet_bytes
 from flowdesk.data.shadow import USER_SUFFIX, Coverage, ImportOutcome, check_replace, keep_version
 from flowdesk.data.sources.snapshot import has_snapshot, snapshot_bytes
 from flowdesk.data.store import MergeOutcome, Store
-from flowdesk.data.table_csv import count_duplicates, read_table_cells
-from flowdesk.dates import DateLike, parse_date, today
+from flowdesk.data.table_csv import count_duplicates, date_column, read_table_cells
+from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import DataError
 
 __all__ = [
@@ -153,11 +151,6 @@ def calendar_of(table: pd.DataFrame, origin: str, scope: str) -> SpeechCalendar:
 
 
 # ---------------------------------------------------------------- validation
-def _where(row: int, lines: Sequence[int] | None) -> str:
-    line = f" (line {lines[row]})" if lines is not None else ""
-    return f"row {row + 1}{line}"
-
-
 def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
@@ -166,33 +159,7 @@ def _text(value: object) -> str:
 
 def _dates(raw: pd.Series, name: str, lines: Sequence[int] | None) -> pd.Series:
     """``raw`` as midnight datetime64[ns]; DataError naming the first bad row."""
-    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        dates = raw.dt.tz_convert(None) if raw.dt.tz is not None else raw
-    else:
-        for row, value in enumerate(raw):
-            digit = non_ascii_digit(value) if isinstance(value, str) else None
-            if digit is not None:
-                raise DataError(f"{name}: {_where(row, lines)}: non-ASCII digit {digit!r} in"
-                                f" date {value.strip()!r} (only 0-9 are accepted)")
-        # Only YYYY-MM-DD is read: "03/04/2025" is never guessed.
-        iso = raw.map(lambda v: v.isoformat()[:10] if isinstance(v, dt.date)
-                      else v.strip() if isinstance(v, str) else None)
-        dates = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
-    bad = dates.isna().to_numpy()
-    if bad.any():
-        row = int(bad.argmax())
-        value = _text(raw.iloc[row])
-        problem = (f"cannot parse date {value!r} (expected YYYY-MM-DD)" if value
-                   else "empty date")
-        raise DataError(f"{name}: {_where(row, lines)}: {problem}")
-    dates = dates.dt.normalize().astype("datetime64[ns]")
-    latest = today() + pd.Timedelta(days=365)
-    outside = ((dates < _EARLIEST) | (dates > latest)).to_numpy()
-    if outside.any():
-        row = int(outside.argmax())
-        raise DataError(f"{name}: {_where(row, lines)}: date {dates.iloc[row].date()} is outside"
-                        f" {_EARLIEST.date()}..{latest.date()}")
-    return dates.reset_index(drop=True)
+    return date_column(raw, name, lines, column="date", earliest=_EARLIEST)
 
 
 def check_speeches_table(

@@ -1,4 +1,4 @@
-"""Reading a small user CSV table (``data import`` of a named table) into checked rows.
+"""Reading a small user CSV table (``data import`` of a named table) and checking its dates.
 
 The company report dates and the Fed speeches calendar are tables, not series,
 but their files break the same ways: not UTF-8, empty, a header with no rows,
@@ -11,6 +11,7 @@ then checks its columns and values and counts repeated rows.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,10 +20,11 @@ from pathlib import Path
 import pandas as pd
 
 from flowdesk.data.dropped import DroppedRows
-from flowdesk.data.formats import read_text
+from flowdesk.data.formats import non_ascii_digit, read_text
+from flowdesk.dates import today
 from flowdesk.errors import DataError
 
-__all__ = ["CsvCells", "count_duplicates", "read_table_cells"]
+__all__ = ["CsvCells", "count_duplicates", "date_column", "is_blank", "read_table_cells", "where"]
 
 
 @dataclass(frozen=True)
@@ -108,3 +110,79 @@ def count_duplicates(
                            if c in cols})
     for row in map(int, folded.duplicated().to_numpy().nonzero()[0]):
         cells.dropped.add("duplicate row", cells.lines[row])
+
+
+def where(row: int, lines: Sequence[int] | None) -> str:
+    """``row 3 (line 4)``: a table row in an error message, with its file line if known."""
+    line = f" (line {lines[row]})" if lines is not None else ""
+    return f"row {row + 1}{line}"
+
+
+def is_blank(value: object) -> bool:
+    """An empty cell: ``None``, NaN, NaT or whitespace."""
+    if value is None or (isinstance(value, float) and value != value):
+        return True
+    return value is pd.NaT or (isinstance(value, str) and not value.strip())
+
+
+def _iso_text(value: object) -> str | None:
+    """Dates as ISO text, text stripped, anything else unparsable.
+
+    Only ``YYYY-MM-DD`` text (the CSV format) is read, so "03/04/2024" is never
+    guessed, and a number is never taken for a count of days or nanoseconds.
+    """
+    if isinstance(value, dt.date):
+        return value.isoformat()[:10]
+    return value.strip() if isinstance(value, str) else None
+
+
+def date_column(raw: pd.Series, name: str, lines: Sequence[int] | None, *, column: str,
+                earliest: pd.Timestamp, range_note: str = "") -> pd.Series:
+    """``raw`` as tz-naive midnight datetime64[ns], refusing the first bad row.
+
+    Parameters
+    ----------
+    raw
+        The column: ``YYYY-MM-DD`` text, dates or datetimes.
+    name, lines
+        The table (or file) name and the file line of each row, for messages.
+    column
+        What the column is called in messages (``report_date``, ``date``).
+    earliest
+        The earliest plausible date; the latest is a year from today.
+    range_note
+        Why that range, appended to the out-of-range message.
+
+    Raises
+    ------
+    DataError
+        At the first row with a non-ASCII digit, an empty or unparsable value,
+        or a date outside the range.
+    """
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        dates = raw.dt.tz_convert(None) if raw.dt.tz is not None else raw
+    else:
+        for row, value in enumerate(raw):
+            digit = non_ascii_digit(value) if isinstance(value, str) else None
+            if digit is not None:
+                raise DataError(
+                    f"{name}: {where(row, lines)}: non-ASCII digit {digit!r} in {column}"
+                    f" {value.strip()!r} (only 0-9 are accepted)")
+        dates = pd.to_datetime(raw.map(_iso_text), format="%Y-%m-%d", errors="coerce")
+    bad = dates.isna().to_numpy()
+    if bad.any():
+        row = int(bad.argmax())
+        value = raw.iloc[row]
+        shown = repr(value.strip()) if isinstance(value, str) else str(value)
+        problem = (f"empty {column}" if is_blank(value)
+                   else f"cannot parse {column} {shown} (expected YYYY-MM-DD)")
+        raise DataError(f"{name}: {where(row, lines)}: {problem}")
+    dates = dates.dt.normalize().astype("datetime64[ns]")
+    latest = today() + pd.Timedelta(days=365)
+    outside = ((dates < earliest) | (dates > latest)).to_numpy()
+    if outside.any():
+        row = int(outside.argmax())
+        note = f" ({range_note})" if range_note else ""
+        raise DataError(f"{name}: {where(row, lines)}: {column} {dates.iloc[row].date()} is"
+                        f" outside {earliest.date()}..{latest.date()}{note}")
+    return dates.reset_index(drop=True)
