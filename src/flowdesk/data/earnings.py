@@ -33,6 +33,7 @@ from flowdesk.data.table_csv import (
     date_column,
     is_blank,
     read_table_cells,
+    table_columns,
     where,
 )
 from flowdesk.dates import DateLike, parse_date
@@ -100,20 +101,7 @@ def check_earnings_table(
         an empty ticker, an unparsable date or one outside 1993-01-01 to a year
         from today (with its row number).
     """
-    if not isinstance(frame, pd.DataFrame):
-        raise DataError(f"{name}: expected a table, got {type(frame).__name__}")
-    names: dict[str, object] = {}
-    for column in frame.columns:
-        key = str(column).strip().lower()
-        if key in COLUMNS and key in names:
-            raise DataError(f"{name}: two columns are named {key!r} ({names[key]!r}, {column!r})")
-        names[key] = column
-    missing = [c for c in COLUMNS if c not in names]
-    if missing:
-        found = ", ".join(map(str, frame.columns)) or "none"
-        raise DataError(f"{name}: missing column(s) {', '.join(missing)} (columns: {found})")
-    if len(frame) == 0 and not allow_empty:
-        raise DataError(f"{name}: no rows")
+    names = table_columns(frame, name, COLUMNS, COLUMNS, allow_empty=allow_empty)
     raw_tickers = frame[names["ticker"]]
     blank = raw_tickers.map(is_blank).to_numpy(dtype=bool)
     if blank.any():

@@ -34,7 +34,7 @@ from flowdesk.data.parquet_io import frame_from_parquet_bytes
 from flowdesk.data.shadow import USER_SUFFIX, Coverage, ImportOutcome, check_replace, keep_version
 from flowdesk.data.sources.snapshot import has_snapshot, snapshot_bytes
 from flowdesk.data.store import MergeOutcome, Store
-from flowdesk.data.table_csv import count_duplicates, date_column, read_table_cells
+from flowdesk.data.table_csv import count_duplicates, date_column, read_table_cells, table_columns
 from flowdesk.dates import DateLike, parse_date
 from flowdesk.errors import DataError
 
@@ -198,20 +198,7 @@ def check_speeches_table(
         column, no rows, an empty, unparsable or out-of-range date (1913-01-01
         to a year from today), with its row number.
     """
-    if not isinstance(frame, pd.DataFrame):
-        raise DataError(f"{name}: expected a table, got {type(frame).__name__}")
-    names: dict[str, object] = {}
-    for column in frame.columns:
-        key = str(column).strip().lower()
-        if key in COLUMNS and key in names:
-            raise DataError(f"{name}: two columns are named {key!r} ({names[key]!r}, {column!r})")
-        names[key] = column
-    missing = [c for c in REQUIRED if c not in names]
-    if missing:
-        found = ", ".join(map(str, frame.columns)) or "none"
-        raise DataError(f"{name}: missing column(s) {', '.join(missing)} (columns: {found})")
-    if len(frame) == 0 and not allow_empty:
-        raise DataError(f"{name}: no rows")
+    names = table_columns(frame, name, COLUMNS, REQUIRED, allow_empty=allow_empty)
     out = pd.DataFrame({"date": _dates(frame[names["date"]], name, lines)})
     for column in COLUMNS[1:]:
         values = frame[names[column]].map(_text) if column in names else [""] * len(frame)

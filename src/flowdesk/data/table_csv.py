@@ -24,7 +24,8 @@ from flowdesk.data.formats import non_ascii_digit, read_text
 from flowdesk.dates import today
 from flowdesk.errors import DataError
 
-__all__ = ["CsvCells", "count_duplicates", "date_column", "is_blank", "read_table_cells", "where"]
+__all__ = ["CsvCells", "count_duplicates", "date_column", "is_blank", "read_table_cells",
+           "table_columns", "where"]
 
 
 @dataclass(frozen=True)
@@ -186,3 +187,31 @@ def date_column(raw: pd.Series, name: str, lines: Sequence[int] | None, *, colum
         raise DataError(f"{name}: {where(row, lines)}: {column} {dates.iloc[row].date()} is"
                         f" outside {earliest.date()}..{latest.date()}{note}")
     return dates.reset_index(drop=True)
+
+
+def table_columns(frame: object, name: str, known: Sequence[str], required: Sequence[str],
+                  *, allow_empty: bool = False) -> dict[str, object]:
+    """Lower-case column name -> the frame's own column label, checked.
+
+    Raises
+    ------
+    DataError
+        Naming ``name``: not a table, a known column given twice (names compare
+        stripped and case-insensitive), a required column missing, or no rows
+        (unless ``allow_empty``).
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(f"{name}: expected a table, got {type(frame).__name__}")
+    names: dict[str, object] = {}
+    for column in frame.columns:
+        key = str(column).strip().lower()
+        if key in known and key in names:
+            raise DataError(f"{name}: two columns are named {key!r} ({names[key]!r}, {column!r})")
+        names[key] = column
+    missing = [c for c in required if c not in names]
+    if missing:
+        found = ", ".join(map(str, frame.columns)) or "none"
+        raise DataError(f"{name}: missing column(s) {', '.join(missing)} (columns: {found})")
+    if len(frame) == 0 and not allow_empty:
+        raise DataError(f"{name}: no rows")
+    return names
