@@ -18,16 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import httpx
 import pandas as pd
 
-from flowdesk.config import Settings, get_settings
 from flowdesk.data.sources.base import Query
-from flowdesk.data.sources.http import get, looks_like_html
+from flowdesk.data.sources.http import HTTPClient, looks_like_html
 from flowdesk.data.speeches import SPEECHES_ID, check_speeches_table
 from flowdesk.errors import SourceError
 
@@ -65,7 +62,7 @@ def speaker_surname(speaker: str) -> str:
     return " and ".join(names)
 
 
-class BoardSpeechesSource:
+class BoardSpeechesSource(HTTPClient):
     """Fetch the Board's speeches listing (``ne-speeches.json``).
 
     Parameters
@@ -81,22 +78,6 @@ class BoardSpeechesSource:
 
     name: ClassVar[str] = "fedboard"
 
-    def __init__(
-        self,
-        settings: Settings | None = None,
-        *,
-        client: httpx.Client | None = None,
-        sleep: Callable[[float], None] | None = None,
-    ) -> None:
-        self._settings = settings
-        self._client = client
-        self._sleep = sleep
-
-    @property
-    def settings(self) -> Settings:
-        """The settings in force."""
-        return self._settings if self._settings is not None else get_settings()
-
     def transform_query(self) -> Query:
         """The feed's address (keyless, so the public URL is the URL)."""
         return Query(SPEECHES_ID, SPEECHES_FEED_URL, {}, SPEECHES_FEED_URL)
@@ -111,9 +92,7 @@ class BoardSpeechesSource:
         SourceError
             Offline mode, or an HTML page or invalid JSON instead of the feed.
         """
-        response = get(query.url, params=query.params, source=self.name,
-                       series_id=query.series_id, settings=self.settings,
-                       client=self._client, sleep=self._sleep)
+        response = self._get(query)
         where = f"{self.name} series {query.series_id}"
         if looks_like_html(response):
             raise SourceError(f"{where}: got an HTML page instead of the JSON feed"

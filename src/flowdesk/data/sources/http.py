@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -27,6 +27,7 @@ __all__ = [
     "REDACTED",
     "RETRY_AFTER_CAP",
     "USER_AGENT",
+    "HTTPClient",
     "HTTPSource",
     "HTTPSourceError",
     "backoff_delay",
@@ -270,8 +271,12 @@ def get(
     raise AssertionError("unreachable: the retry loop always returns or raises")
 
 
-class HTTPSource(LiveSource):
-    """A live source that reads its data over plain HTTP through :func:`get`.
+class HTTPClient:
+    """What every plain-HTTP fetcher holds: its settings, an optional client, a sleeper.
+
+    Series sources (:class:`HTTPSource`) and table fetchers (the Board's
+    speeches feed) share it, so each request goes through :func:`get` with the
+    same retries, timeout and offline rule.
 
     Parameters
     ----------
@@ -283,6 +288,8 @@ class HTTPSource(LiveSource):
     sleep
         Back-off sleeper passed to :func:`get` (tests inject a recorder).
     """
+
+    name: ClassVar[str]
 
     def __init__(
         self,
@@ -311,6 +318,13 @@ class HTTPSource(LiveSource):
             sleep=self._sleep,
             **options,
         )
+
+
+class HTTPSource(HTTPClient, LiveSource):
+    """A live series source that reads its data over plain HTTP through :func:`get`.
+
+    Constructed as :class:`HTTPClient` (settings, client, sleep).
+    """
 
     def _reject_html(
         self, response: httpx.Response, query: Query, expected: str, hint: str = ""

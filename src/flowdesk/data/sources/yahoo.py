@@ -156,6 +156,16 @@ class YahooSource(LiveSource):
         return series[~series.index.duplicated(keep="last")].sort_index()
 
 
+def _futures_session(months: Sequence[Any], settings: Settings | None) -> tuple[list[str], Any]:
+    """The tickers of ``months`` and yfinance, after the month and offline checks."""
+    if not months:
+        raise ConfigError("fed funds futures: give at least one contract month")
+    tickers = [fed_funds_ticker(m) for m in months]
+    _offline_check(settings if settings is not None else get_settings(),
+                   f"fed funds futures {', '.join(tickers)}")
+    return tickers, _import_yfinance("Yahoo fed funds futures")
+
+
 def fed_funds_ticker(month: str) -> str:
     """Yahoo ticker of the 30-day fed funds future for contract month ``month``.
 
@@ -207,12 +217,7 @@ def fed_funds_futures(months: Sequence[str], *, settings: Settings | None = None
     SourceError
         Offline mode, yfinance not installed, or no contract returned a price.
     """
-    if not months:
-        raise ConfigError("fed funds futures: give at least one contract month")
-    tickers = [fed_funds_ticker(m) for m in months]
-    settings = settings if settings is not None else get_settings()
-    _offline_check(settings, f"fed funds futures {', '.join(tickers)}")
-    yfinance = _import_yfinance("Yahoo fed funds futures")
+    tickers, yfinance = _futures_session(months, settings)
     rows: list[dict[str, Any]] = []
     missing: list[str] = []
     for month, ticker in zip(months, tickers, strict=True):
@@ -277,12 +282,7 @@ def fed_funds_history(
     SourceError
         Offline mode, yfinance not installed, or no contract returned a price.
     """
-    if not months:
-        raise ConfigError("fed funds futures: give at least one contract month")
-    tickers = [fed_funds_ticker(m) for m in months]
-    settings = settings if settings is not None else get_settings()
-    _offline_check(settings, f"fed funds futures {', '.join(tickers)}")
-    yfinance = _import_yfinance("Yahoo fed funds futures")
+    tickers, yfinance = _futures_session(months, settings)
     low, high = ZQ_PRICE_RANGE
     parts: list[pd.DataFrame] = []
     missing: list[str] = []
