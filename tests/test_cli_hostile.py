@@ -323,6 +323,9 @@ def _usage_cases() -> list[Case]:
          "No such option: --bogus"),
         ("bad-choice", ("flows", "--format", "xml"), "'--format'"),
         ("extra-argument", ("overview", "surplus"), "unexpected extra argument"),
+        # Refused before any section is built (the language is checked first).
+        ("unknown-language", ("report", "--lang", "xx"),
+         "--lang: unknown language 'xx'; choose en, ko"),
     ]
     return [Case(f"usage-{name}", argv, fragment) for name, argv, fragment in rows]
 
