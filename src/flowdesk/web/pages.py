@@ -11,6 +11,7 @@ plotly.js served once as a cached static asset (never a CDN).
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 from collections.abc import Callable
@@ -252,12 +253,16 @@ async def _desk_results(request: Request, when: pd.Timestamp) -> dict[str, Any]:
     from flowdesk.errors import FlowdeskError
     from flowdesk.report.desk_summary import SUMMARY_MODELS
 
+    # Asked for together, so the pool computes them side by side on a first load.
+    outcomes = await asyncio.gather(*(model_result(request, name, when)
+                                      for name in SUMMARY_MODELS), return_exceptions=True)
     found: dict[str, Any] = {}
-    for name in SUMMARY_MODELS:
-        try:
-            found[name] = await model_result(request, name, when)
-        except FlowdeskError:
+    for name, outcome in zip(SUMMARY_MODELS, outcomes, strict=True):
+        if isinstance(outcome, FlowdeskError):
             continue  # the summary names what is missing; that model's page says why
+        if isinstance(outcome, BaseException):
+            raise outcome  # overload (503) and bugs propagate as before
+        found[name] = outcome
     return found
 
 
