@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from flowdesk.config import Settings
+    from flowdesk.report.desk_summary import DeskSummary
 
 __all__ = ["ReportResult", "build_report", "default_report_path"]
 
@@ -42,6 +44,13 @@ class ReportResult:
     asof: pd.Timestamp
     sections: tuple[Section, ...]
 
+    @cached_property
+    def desk(self) -> DeskSummary:
+        """The desk summary of the sections, built once for the page, terminal and JSON."""
+        from flowdesk.report.desk_summary import desk_summary
+
+        return desk_summary(self.sections, self.asof)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary of the report.
 
@@ -50,12 +59,10 @@ class ReportResult:
         :mod:`flowdesk.report.desk_summary`) and ``sections``, a list of ``{"id",
         "title", "status", "key_numbers", "note"}``.
         """
-        from flowdesk.report.desk_summary import desk_summary
-
         return {
             "asof": f"{self.asof:%Y-%m-%d}",
             "path": str(self.path),
-            "desk_summary": desk_summary(self.sections, self.asof).to_dict(),
+            "desk_summary": self.desk.to_dict(),
             "sections": [section.to_dict() for section in self.sections],
         }
 
@@ -132,5 +139,7 @@ def build_report(
     ctx = ReportContext(asof=asof_ts, settings=settings)
     # Read the registry at call time: tests and the dashboard swap ``SECTIONS``.
     sections = build_sections(ctx, registry.SECTIONS, progress=progress)
-    write_html(render_html(sections, ctx, language), path, force=force, argument="--out")
-    return ReportResult(path=path, asof=asof_ts, sections=tuple(sections))
+    result = ReportResult(path=path, asof=asof_ts, sections=tuple(sections))
+    write_html(render_html(sections, ctx, language, desk=result.desk), path, force=force,
+               argument="--out")
+    return result

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import jinja2
     import plotly.graph_objects as go
 
+    from flowdesk.report.desk_summary import DeskSummary
     from flowdesk.report.sections import ReportContext, Section
 
 __all__ = [
@@ -210,7 +211,7 @@ def _provenance(series_ids: Sequence[str]) -> _Provenance:
 
 
 def render_html(sections: Sequence[Section], ctx: ReportContext,
-                lang: str = DEFAULT_LANGUAGE) -> str:
+                lang: str = DEFAULT_LANGUAGE, desk: DeskSummary | None = None) -> str:
     """Render the full report page.
 
     Parameters
@@ -221,6 +222,9 @@ def render_html(sections: Sequence[Section], ctx: ReportContext,
         Report context (as-of date, generation time).
     lang
         Language of the page's own words (:data:`flowdesk.i18n.LANGUAGES`).
+    desk
+        The desk summary when the caller already has it; default: built from
+        ``sections``.
 
     Returns
     -------
@@ -239,7 +243,7 @@ def render_html(sections: Sequence[Section], ctx: ReportContext,
         code_update=Markup("<code>flowdesk data update</code>"),
         code_list=Markup("<code>flowdesk data list</code>"),
         title=REPORT_TITLE,
-        desk=desk_summary(sections, ctx.asof),
+        desk=desk if desk is not None else desk_summary(sections, ctx.asof),
         version=__version__,
         asof=ctx.asof,
         generated_at=ctx.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -117,10 +117,8 @@ def render_terminal(report_result: ReportResult, console: Console) -> None:
     """
     from rich.markup import escape
 
-    from flowdesk.report.desk_summary import desk_summary
-
     console.print(f"[bold]flowdesk report[/bold] as of {report_result.asof:%Y-%m-%d}")
-    desk = desk_summary(report_result.sections, report_result.asof)
+    desk = report_result.desk
     if desk.rows:
         console.print(desk_table(desk))
     for line in _desk_lines(desk):
