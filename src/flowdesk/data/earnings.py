@@ -27,7 +27,7 @@ from flowdesk.config import Settings, get_settings
 from flowdesk.data.dropped import DroppedRows
 from flowdesk.data.shadow import USER_SUFFIX, Coverage, ImportOutcome, check_replace, keep_version
 from flowdesk.data.sources.snapshot import has_snapshot, snapshot_bytes
-from flowdesk.data.store import MergeOutcome, Store, StoreEntry
+from flowdesk.data.store import MergeOutcome, Store, StoreEntry, stored_table
 from flowdesk.data.table_csv import (
     count_duplicates,
     date_column,
@@ -202,18 +202,12 @@ def _snapshot_table() -> pd.DataFrame:
     return _table_from_parquet(snapshot_bytes(EARNINGS_ID), f"snapshot {EARNINGS_ID}")
 
 
-@lru_cache(maxsize=8)
-def _cached_table(root: str, key: str, sha256: str) -> pd.DataFrame | None:
-    # Keyed by the file's checksum, so a rewrite of the cache is never missed.
-    data = Store(root).read(key)
-    return _from_stored(data) if isinstance(data, pd.DataFrame) else None
+def _decode(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    return _from_stored(frame)
 
 
 def _stored(store: Store, key: str) -> pd.DataFrame | None:
-    entry = store.entry(key)
-    if entry is None:
-        return None
-    return _cached_table(str(store.root), key, entry.sha256)
+    return stored_table(store, key, _decode)
 
 
 def resolve_table(store: Store) -> tuple[pd.DataFrame, str]:

@@ -24,7 +24,9 @@ import os
 import re
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -372,6 +374,30 @@ class Store:
         with self._lock():
             for path in (*self._paths(key), *self._paths(key, prev=True)):
                 path.unlink(missing_ok=True)
+
+
+TableDecoder = Callable[[pd.DataFrame, str], pd.DataFrame]
+
+
+@lru_cache(maxsize=16)
+def _decoded_table(root: str, key: str, sha256: str,
+                   decode: TableDecoder) -> pd.DataFrame | None:
+    # Keyed by the file's checksum, so a rewrite of the cache is never missed.
+    data = Store(root).read(key)
+    return decode(data, key) if isinstance(data, pd.DataFrame) else None
+
+
+def stored_table(store: Store, key: str, decode: TableDecoder) -> pd.DataFrame | None:
+    """The cached table under ``key`` decoded by ``decode(frame, key)``, or ``None``.
+
+    Decoded once per version of the file (its checksum): the frame is shared,
+    callers copy before changing it. ``decode`` must be a module-level
+    function, so that it is the same cache key on every call.
+    """
+    entry = store.entry(key)
+    if entry is None:
+        return None
+    return _decoded_table(str(store.root), key, entry.sha256, decode)
 
 
 def _merge_series(old: pd.Series | None, new: pd.Series) -> tuple[pd.Series, int, int, int]:
