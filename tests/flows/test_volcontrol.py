@@ -536,3 +536,16 @@ def test_covid_crash_and_calm_2017(real_fit: VolControlResult) -> None:
     assert pct.loc["2017-12"].min() > 80.0
     # percentile history starts at the configured date
     assert pct.loc[:"1989-12-31"].isna().all() and pct.loc["1991"].notna().all()
+
+
+def test_annualised_treats_roundoff_below_zero_as_zero_and_keeps_nan() -> None:
+    import warnings
+
+    from flowdesk.flows.volcontrol_trigger import annualised
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = annualised(np.array([-1e-20, 0.0, 1e-4, np.nan]))
+    # sqrt(252 * 1e-4) = 0.158745...
+    assert out[0] == 0.0 and out[1] == 0.0 and np.isnan(out[3])
+    assert abs(out[2] - 0.15874507866387544) < 1e-15

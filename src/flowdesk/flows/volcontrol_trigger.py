@@ -128,8 +128,12 @@ def locate_session(sessions: pd.DatetimeIndex, asof: Any | None) -> pd.Timestamp
 
 
 def annualised(daily_var: np.ndarray) -> np.ndarray:
-    """Annualised volatility from a daily variance: ``sqrt(252 * var)``."""
-    return np.sqrt(daily_var * ANNUALISATION)
+    """Annualised volatility from a daily variance: ``sqrt(252 * var)``.
+
+    A variance rounded a hair below zero (a flat tape's running sums cancel to
+    about -1e-20) is zero, not NaN; a missing variance stays NaN.
+    """
+    return np.sqrt(np.maximum(daily_var, 0.0) * ANNUALISATION)
 
 
 def estimator_vol(name: str, vols: dict[str, np.ndarray]) -> np.ndarray:
